@@ -6,9 +6,12 @@ export GOTOOLCHAIN := go1.27.3
 export MEDIASPECS_REQUIRE_STACK := 1
 
 STACK := infra/local/stack
+# The handler's local settings as environment variables, for commands run
+# outside the function host (mediactl).
+LOCAL_ENV = $(shell python3 -c 'import json;print(" ".join(k+"="+repr(v) for k,v in json.load(open("local.settings.sample.json"))["Values"].items() if v))')
 GOTEST_FLAGS ?= -race -shuffle=on -count=1 -timeout=20m
 
-.PHONY: dev test unit lint vuln up down status logs
+.PHONY: dev test unit lint vuln package provision up down status logs
 
 ## dev: run the whole platform locally (the stack of real services)
 dev: up
@@ -20,6 +23,14 @@ test: up
 ## unit: only the tests that need no service (no stack started)
 unit:
 	MEDIASPECS_REQUIRE_STACK= go test -short -count=1 ./...
+
+## package: dist/ and dist.zip exactly as Azure deploys them
+package:
+	go run ./shared/cmd/mediactl package -out dist
+
+## provision: create the local containers, queues and Cosmos database (idempotent)
+provision: up
+	$(LOCAL_ENV) go run ./shared/cmd/mediactl provision
 
 ## lint: gofmt, go vet, staticcheck (pinned as a go.mod tool)
 lint:

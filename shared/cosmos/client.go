@@ -77,3 +77,14 @@ func TrustingTransport(caFile string) (*http.Transport, error) {
 	t.MaxIdleConnsPerHost = 64
 	return t, nil
 }
+
+// MediaContainerProperties describes the container of media titles.
+// The partition key is /id: detail reads are point reads by id (1 RU/KB,
+// the dominant access), writes spread evenly, and the nightly full scan is a
+// cross-partition query either way (reference perf-reliability.md §2.3).
+func MediaContainerProperties(name string) azcosmos.ContainerProperties {
+	return azcosmos.ContainerProperties{
+		ID:                     name,
+		PartitionKeyDefinition: azcosmos.PartitionKeyDefinition{Paths: []string{"/id"}},
+	}
+}

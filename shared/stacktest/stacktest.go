@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mediaspecs/catalogue/shared/blob"
 )
 
 // Service names one service of the local stack.
@@ -43,11 +45,8 @@ const (
 	ElasticsearchURL = "http://127.0.0.1:9200"
 	KeycloakIssuer   = "http://127.0.0.1:8080/realms/mediaspecs"
 
-	// AzuriteConnectionString uses Azurite's documented well-known development
-	// account and key, which are public and only ever accepted by Azurite.
-	AzuriteConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-		"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-		"BlobEndpoint=" + BlobURL + ";QueueEndpoint=" + QueueURL + ";"
+	// AzuriteConnectionString is Azurite's public development account.
+	AzuriteConnectionString = blob.DevelopmentConnectionString
 
 	// CosmosKey is any well-formed base64 key: cosmosdb-server ignores keys.
 	CosmosKey = "bG9jYWwtY29zbW9zZGItc2VydmVyLWlnbm9yZXMta2V5cw=="

@@ -1,0 +1,172 @@
+// Package app is the Function App as the handler serves it: which route
+// answers which function, and the middleware every forwarded HTTP request
+// passes through. A drift test holds this table and functions/*/function.json
+// in step.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/funchost"
+	"github.com/mediaspecs/catalogue/shared/health"
+)
+
+// Route binds one function to the handler path the host calls: the declared
+// method and route under /api/ for forwarded HTTP functions, POST /<Name> for
+// every other trigger (functions-protocol.md §3).
+type Route struct {
+	Function string
+	Method   string
+	Path     string // a net/http pattern path, e.g. /api/media/{id}
+	Handler  http.Handler
+}
+
+// Pattern is the net/http ServeMux pattern of the route.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// Deps are the live dependencies of the app.
+type Deps struct {
+	Logger *slog.Logger
+	Health *health.Checker
+}
+
+// Server holds the routes of every function.
+type Server struct {
+	deps Deps
+}
+
+// New returns the app's server.
+func New(deps Deps) *Server { return &Server{deps: deps} }
+
+// apiFunc is a forwarded HTTP handler: it returns an error, and one adapter
+// (serveAPI) turns it into problem details.
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Routes lists every function's route.
+func (s *Server) Routes() []Route {
+	log := s.deps.Logger
+	return []Route{
+		{"Health", http.MethodGet, "/api/health", s.serveAPI("Health", s.health)},
+		{"Search", http.MethodGet, "/api/search", s.serveAPI("Search", unserved("search"))},
+		{"Suggest", http.MethodGet, "/api/suggest", s.serveAPI("Suggest", unserved("suggest"))},
+		{"GetMedia", http.MethodGet, "/api/media/{id}", s.serveAPI("GetMedia", unserved("media detail"))},
+		{"IngestSupplierFile", http.MethodPost, "/IngestSupplierFile", funchost.Handle("IngestSupplierFile", unservedFunc("supplier file ingestion"), log)},
+		{"ReindexMedia", http.MethodPost, "/ReindexMedia", funchost.Handle("ReindexMedia", unservedFunc("reindexing"), log)},
+		{"NightlyMaintenance", http.MethodPost, "/NightlyMaintenance", funchost.Handle("NightlyMaintenance", unservedFunc("nightly maintenance"), log)},
+	}
+}
+
+// Handler returns the handler's HTTP surface: GET / for the host's readiness
+// and health pings, and every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	// The host polls GET / every 25 ms until it answers, then pings it to
+	// measure latency: answer at once, touching no dependency.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ready"}`))
+	})
+	for _, rt := range s.Routes() {
+		mux.Handle(rt.Pattern(), rt.Handler)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apperr.WriteProblem(w, r, fmt.Errorf("%w: no function serves %s %s", apperr.NotFound, r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// serveAPI adapts an apiFunc: it logs one line per request with the host's
+// invocation id, turns errors into problem details, and recovers panics.
+func (s *Server) serveAPI(function string, fn apiFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		log := s.deps.Logger.With(
+			slog.String("function", function),
+			slog.String("invocation_id", r.Header.Get(funchost.HeaderInvocationID)),
+		)
+		if tp := r.Header.Get(funchost.HeaderTraceParent); tp != "" {
+			log = log.With(slog.String("traceparent", tp))
+		}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		err := func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+					err = fmt.Errorf("panic in %s", function)
+				}
+			}()
+			return fn(rec, r)
+		}()
+		if err != nil {
+			status := apperr.WriteProblem(rec, r, err)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			log.Log(r.Context(), level, "request failed", slog.Int("status", status), slog.String("error", err.Error()))
+		}
+		log.Info("request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// health answers 200 when every dependency is up, else 503, with each
+// dependency's state and latency; the reasons go to the log only.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	rep := s.deps.Health.Run(r.Context())
+	for name, d := range rep.Dependencies {
+		if d.Err != nil {
+			s.deps.Logger.Warn("dependency unhealthy", slog.String("dependency", name), slog.String("state", d.State), slog.String("error", d.Err.Error()))
+		}
+	}
+	status := http.StatusOK
+	if !rep.Healthy() {
+		status = http.StatusServiceUnavailable
+	}
+	return writeJSON(w, status, rep)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+// unserved answers for a function whose behaviour this build does not have
+// yet: 503 problem details, so callers see an honest, retryable refusal.
+func unserved(capability string) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("%w: %s is not served by this build yet", apperr.Unavailable, capability)
+	}
+}
+
+// unservedFunc fails the invocation, so the host retries and finally moves the
+// message to the poison queue: nothing is consumed without being processed.
+func unservedFunc(capability string) funchost.Func {
+	return func(ctx context.Context, inv *funchost.Invocation) (*funchost.InvokeResponse, error) {
+		return nil, fmt.Errorf("%s is not served by this build yet", capability)
+	}
+}

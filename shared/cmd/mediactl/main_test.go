@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mediaspecs/catalogue/shared/config"
+	"github.com/mediaspecs/catalogue/shared/stacktest"
+)
+
+func TestProvisionIsIdempotent(t *testing.T) {
+	stacktest.Require(t, stacktest.Azurite)
+	stacktest.Require(t, stacktest.Cosmos)
+	name := stacktest.Name(t)
+	cfg := &config.Config{
+		Cosmos: config.Cosmos{Endpoint: stacktest.CosmosEndpoint, Key: stacktest.CosmosKey, CAFile: stacktest.CosmosCAFile(),
+			Database: name, Container: "media"},
+		Storage: config.Storage{ConnectionString: stacktest.AzuriteConnectionString,
+			SupplierContainer: name + "-drop", ReportsContainer: name + "-reports",
+			IngestQueue: name + "-ingest", ReindexQueue: name + "-reindex"},
+	}
+	t.Cleanup(func() { cleanup(t, cfg) })
+
+	var first, second bytes.Buffer
+	if err := provision(t.Context(), cfg, &first); err != nil {
+		t.Fatalf("first provision: %v", err)
+	}
+	if got := strings.Count(first.String(), "created "); got != 8 {
+		t.Errorf("first run created %d resources, want 8:\n%s", got, first.String())
+	}
+	if err := provision(t.Context(), cfg, &second); err != nil {
+		t.Fatalf("second provision: %v", err)
+	}
+	if strings.Contains(second.String(), "created ") || strings.Count(second.String(), "exists ") != 8 {
+		t.Errorf("second run was not a no-op:\n%s", second.String())
+	}
+}
+
+// cleanup runs after t.Context is cancelled, so it has its own deadline.
+func cleanup(t *testing.T, cfg *config.Config) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b := stacktest.BlobService(t)
+	q := stacktest.QueueService(t)
+	c := stacktest.CosmosClient(t)
+	s := cfg.Storage
+	for _, name := range []string{s.SupplierContainer, s.ReportsContainer} {
+		_, _ = b.DeleteContainer(ctx, name, nil)
+	}
+	for _, name := range []string{s.IngestQueue, s.IngestQueue + "-poison", s.ReindexQueue, s.ReindexQueue + "-poison"} {
+		_, _ = q.DeleteQueue(ctx, name, nil)
+	}
+	if db, err := c.NewDatabase(cfg.Cosmos.Database); err == nil {
+		_, _ = db.Delete(ctx, nil)
+	}
+}

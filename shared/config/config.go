@@ -1,0 +1,203 @@
+// Package config holds the handler's one configuration struct. It is loaded
+// once at start-up from the environment (app settings in Azure,
+// local.settings.json or the devhost locally) and validated in full: every
+// bad or missing variable is named in a single error. Nothing else in the
+// program reads the environment.
+//
+// The env names here are the contract with infra/ (Terraform app_settings) and
+// local.settings.sample.json; a test keeps the three in step.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the handler's configuration. Each field's `env` tag names its
+// variable; `default` gives its value when unset; `required` marks variables
+// without a sensible default.
+type Config struct {
+	// Port is where the Functions host expects the handler to listen.
+	Port int `env:"FUNCTIONS_CUSTOMHANDLER_PORT" required:"true"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"LOG_LEVEL" default:"info"`
+	// ShutdownTimeout bounds the graceful drain on SIGTERM.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"20s"`
+
+	Cosmos        Cosmos
+	Elasticsearch Elasticsearch
+	Storage       Storage
+
+	// HealthTimeout bounds each dependency check of the health route.
+	HealthTimeout time.Duration `env:"HEALTH_TIMEOUT" default:"2s"`
+}
+
+// Cosmos says how to reach the Cosmos DB account and which container holds titles.
+type Cosmos struct {
+	Endpoint string `env:"COSMOS_ENDPOINT" required:"true"`
+	// Key is for the local emulator only; Azure uses the managed identity.
+	Key string `env:"COSMOS_KEY"`
+	// CAFile is the local emulator's certificate (trusted explicitly, never skipped).
+	CAFile    string `env:"COSMOS_CA_FILE"`
+	Database  string `env:"COSMOS_DATABASE" default:"mediaspecs"`
+	Container string `env:"COSMOS_CONTAINER" default:"media"`
+}
+
+// Elasticsearch says how to reach the search cluster.
+type Elasticsearch struct {
+	URL string `env:"ELASTICSEARCH_URL" required:"true"`
+	// APIKey is read from Key Vault through an app-setting reference in Azure.
+	APIKey string `env:"ELASTICSEARCH_API_KEY"`
+	// ReadAlias is the alias searches read from.
+	ReadAlias string `env:"SEARCH_READ_ALIAS" default:"media-read"`
+	// WriteAlias is the alias indexing writes to.
+	WriteAlias string `env:"SEARCH_WRITE_ALIAS" default:"media-write"`
+}
+
+// Storage is the storage account of the functions' bindings ("connection":
+// "Storage" in function.json). Locally it is a connection string; in Azure the
+// identity-based form Storage__blobServiceUri / Storage__queueServiceUri with
+// the managed identity's client id, exactly as the host reads it.
+type Storage struct {
+	ConnectionString string `env:"Storage"`
+	BlobServiceURI   string `env:"Storage__blobServiceUri"`
+	QueueServiceURI  string `env:"Storage__queueServiceUri"`
+	ClientID         string `env:"Storage__clientId"`
+
+	SupplierContainer string `env:"SUPPLIER_CONTAINER" default:"supplier-drop"`
+	ReportsContainer  string `env:"REPORTS_CONTAINER" default:"ingest-reports"`
+	IngestQueue       string `env:"INGEST_QUEUE" default:"ingest-events"`
+	ReindexQueue      string `env:"REINDEX_QUEUE" default:"reindex"`
+}
+
+// Load reads the configuration with lookup (os.LookupEnv in production) and
+// validates it. The error names every bad variable.
+func Load(lookup func(string) (string, bool)) (*Config, error) {
+	cfg := &Config{}
+	var errs []error
+	fill(reflect.ValueOf(cfg).Elem(), lookup, &errs)
+	errs = append(errs, cfg.validate()...)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
+// Names lists every environment variable Config reads, in declaration order.
+func Names() []string {
+	var names []string
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if name := f.Tag.Get("env"); name != "" {
+				names = append(names, name)
+			} else if f.Type.Kind() == reflect.Struct {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config]())
+	return names
+}
+
+func fill(v reflect.Value, lookup func(string) (string, bool), errs *[]error) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		name := f.Tag.Get("env")
+		if name == "" {
+			if f.Type.Kind() == reflect.Struct {
+				fill(fv, lookup, errs)
+			}
+			continue
+		}
+		raw, ok := lookup(name)
+		raw = strings.TrimSpace(raw)
+		if !ok || raw == "" {
+			if f.Tag.Get("required") == "true" {
+				*errs = append(*errs, fmt.Errorf("%s is required", name))
+				continue
+			}
+			raw = f.Tag.Get("default")
+			if raw == "" {
+				continue
+			}
+		}
+		if err := set(fv, raw); err != nil {
+			*errs = append(*errs, fmt.Errorf("%s=%q: %w", name, raw, err))
+		}
+	}
+}
+
+func set(v reflect.Value, raw string) error {
+	switch v.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return errors.New("not a duration (e.g. 2s, 500ms)")
+		}
+		if d <= 0 {
+			return errors.New("must be positive")
+		}
+		v.SetInt(int64(d))
+	case int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return errors.New("not an integer")
+		}
+		v.SetInt(int64(n))
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return errors.New("not a boolean")
+		}
+		v.SetBool(b)
+	case string:
+		v.SetString(raw)
+	default:
+		return fmt.Errorf("unsupported field type %s", v.Type())
+	}
+	return nil
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	if c.Port != 0 && (c.Port < 1 || c.Port > 65535) {
+		errs = append(errs, fmt.Errorf("FUNCTIONS_CUSTOMHANDLER_PORT=%d: not a TCP port", c.Port))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel))
+	}
+	for name, u := range map[string]string{
+		"COSMOS_ENDPOINT":          c.Cosmos.Endpoint,
+		"ELASTICSEARCH_URL":        c.Elasticsearch.URL,
+		"Storage__blobServiceUri":  c.Storage.BlobServiceURI,
+		"Storage__queueServiceUri": c.Storage.QueueServiceURI,
+	} {
+		if u == "" {
+			continue
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("%s=%q: not an http(s) URL", name, u))
+		}
+	}
+	s := c.Storage
+	hasURIs := s.BlobServiceURI != "" || s.QueueServiceURI != ""
+	switch {
+	case s.ConnectionString == "" && !hasURIs:
+		errs = append(errs, errors.New("Storage: set the connection string (local) or Storage__blobServiceUri and Storage__queueServiceUri (managed identity)"))
+	case s.ConnectionString != "" && hasURIs:
+		errs = append(errs, errors.New("Storage: set either the connection string or the Storage__*ServiceUri pair, not both"))
+	case hasURIs && (s.BlobServiceURI == "" || s.QueueServiceURI == ""):
+		errs = append(errs, errors.New("Storage__blobServiceUri and Storage__queueServiceUri must be set together"))
+	}
+	return errs
+}

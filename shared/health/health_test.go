@@ -1,0 +1,51 @@
+package health
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunReportsEachDependency(t *testing.T) {
+	c := New(50*time.Millisecond, map[string]Check{
+		"fast": func(context.Context) error { return nil },
+		"broken": func(context.Context) error {
+			return errors.New("dial tcp internal-host.example:443: refused")
+		},
+		"slow": func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		},
+	})
+	start := time.Now()
+	rep := c.Run(t.Context())
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Fatalf("Run took %v; checks are not bounded by the timeout", elapsed)
+	}
+	if rep.Healthy() {
+		t.Fatal("report healthy with a broken and a slow dependency")
+	}
+	want := map[string]string{"fast": StateUp, "broken": StateDown, "slow": StateTimeout}
+	for name, state := range want {
+		if got := rep.Dependencies[name].State; got != state {
+			t.Errorf("%s state = %q, want %q", name, got, state)
+		}
+	}
+	body, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(body), "internal-host") {
+		t.Errorf("report leaks error detail: %s", body)
+	}
+}
+
+func TestRunAllUp(t *testing.T) {
+	c := New(time.Second, map[string]Check{"a": func(context.Context) error { return nil }})
+	if rep := c.Run(t.Context()); !rep.Healthy() {
+		t.Errorf("report = %+v, want healthy", rep)
+	}
+}
