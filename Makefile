@@ -13,8 +13,23 @@ GOTEST_FLAGS ?= -race -shuffle=on -count=1 -timeout=20m
 
 .PHONY: dev test unit lint vuln package provision up down status logs
 
-## dev: run the whole platform locally (the stack of real services)
-dev: up
+MEDIASPECS_CACHE ?= /opt/mediaspecs-cache
+
+## dev: run the whole platform locally: the stack, the resources, the handler under devhost
+dev: provision
+	go build -o .bin/handler ./shared/cmd/handler
+	go build -o .bin/devhost ./shared/cmd/devhost
+	@echo
+	@echo "MediaSpecs runs locally:"
+	@echo "  functions     http://127.0.0.1:7071/api/health  (search, suggest, media/{id})"
+	@echo "  run a timer   curl -X POST http://127.0.0.1:7071/admin/functions/NightlyMaintenance -d '{}'"
+	@echo "  storage       http://127.0.0.1:10000 (blob)  http://127.0.0.1:10001 (queue)"
+	@echo "  cosmos db     https://127.0.0.1:8081"
+	@echo "  elasticsearch http://127.0.0.1:9200"
+	@echo "  keycloak      http://127.0.0.1:8080/realms/mediaspecs  (test users: infra/local/keycloak/README.md)"
+	@echo "  stop with Ctrl-C, then make down"
+	@echo
+	.bin/devhost -handler .bin/handler -state $(MEDIASPECS_CACHE)/run/devhost-eventgrid.json
 
 ## test: start the local stack if needed, then run every test against it
 test: up
