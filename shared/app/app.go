@@ -16,6 +16,7 @@ import (
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/funchost"
 	"github.com/mediaspecs/catalogue/shared/health"
+	"github.com/mediaspecs/catalogue/shared/search"
 )
 
 // Route binds one function to the handler path the host calls: the declared
@@ -35,6 +36,10 @@ func (r Route) Pattern() string { return r.Method + " " + r.Path }
 type Deps struct {
 	Logger *slog.Logger
 	Health *health.Checker
+	// Search serves Search and Suggest; nil answers 503.
+	Search *search.Searcher
+	// Labels localises facet values; nil shows the values themselves.
+	Labels Labeler
 }
 
 // Server holds the routes of every function.
@@ -54,8 +59,8 @@ func (s *Server) Routes() []Route {
 	log := s.deps.Logger
 	return []Route{
 		{"Health", http.MethodGet, "/api/health", s.serveAPI("Health", s.health)},
-		{"Search", http.MethodGet, "/api/search", s.serveAPI("Search", unserved("search"))},
-		{"Suggest", http.MethodGet, "/api/suggest", s.serveAPI("Suggest", unserved("suggest"))},
+		{"Search", http.MethodGet, "/api/search", s.serveAPI("Search", s.search)},
+		{"Suggest", http.MethodGet, "/api/suggest", s.serveAPI("Suggest", s.suggest)},
 		{"GetMedia", http.MethodGet, "/api/media/{id}", s.serveAPI("GetMedia", unserved("media detail"))},
 		{"IngestSupplierFile", http.MethodPost, "/IngestSupplierFile", funchost.Handle("IngestSupplierFile", unservedFunc("supplier file ingestion"), log)},
 		{"ReindexMedia", http.MethodPost, "/ReindexMedia", funchost.Handle("ReindexMedia", unservedFunc("reindexing"), log)},
@@ -144,12 +149,17 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
+	return writeJSONCache(w, status, v, "no-store")
+}
+
+// writeJSONCache writes v as JSON with the given Cache-Control.
+func writeJSONCache(w http.ResponseWriter, status int, v any, cacheControl string) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", cacheControl)
 	w.WriteHeader(status)
 	_, err = w.Write(body)
 	return err

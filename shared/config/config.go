@@ -53,6 +53,8 @@ type Elasticsearch struct {
 	URL string `env:"ELASTICSEARCH_URL" required:"true"`
 	// APIKey is read from Key Vault through an app-setting reference in Azure.
 	APIKey string `env:"ELASTICSEARCH_API_KEY"`
+	// IndexPrefix names the versioned indices: <prefix>-<UTC timestamp>.
+	IndexPrefix string `env:"SEARCH_INDEX_PREFIX" default:"media"`
 	// ReadAlias is the alias searches read from.
 	ReadAlias string `env:"SEARCH_READ_ALIAS" default:"media-read"`
 	// WriteAlias is the alias indexing writes to.

@@ -84,7 +84,11 @@ func realMain(ctx context.Context) error {
 			return err
 		},
 	})
-	srv := app.New(app.Deps{Logger: logger, Health: checks})
+	srv := app.New(app.Deps{
+		Logger: logger,
+		Health: checks,
+		Search: &search.Searcher{ES: es, Index: cfg.Elasticsearch.ReadAlias},
+	})
 
 	// The host always calls http://127.0.0.1:<port>; nothing else may reach the handler.
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))

@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
@@ -31,6 +32,7 @@ import (
 	"github.com/mediaspecs/catalogue/shared/config"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/pack"
+	"github.com/mediaspecs/catalogue/shared/search"
 )
 
 func main() {
@@ -117,7 +119,21 @@ func provision(ctx context.Context, cfg *config.Config, out io.Writer) error {
 		return err
 	}
 	_, err = db.CreateContainer(ctx, cosmos.MediaContainerProperties(cfg.Cosmos.Container), nil)
-	return report(out, "cosmos container", cfg.Cosmos.Container, err)
+	if err := report(out, "cosmos container", cfg.Cosmos.Container, err); err != nil {
+		return err
+	}
+
+	es, err := search.NewClient(cfg.Elasticsearch)
+	if err != nil {
+		return err
+	}
+	admin := &search.Admin{ES: es, Prefix: cfg.Elasticsearch.IndexPrefix, ReadAlias: cfg.Elasticsearch.ReadAlias, WriteAlias: cfg.Elasticsearch.WriteAlias}
+	index, err := admin.Bootstrap(ctx, time.Now())
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	fmt.Fprintf(out, "ready   search index %s behind %s and %s\n", index, admin.ReadAlias, admin.WriteAlias)
+	return nil
 }
 
 // report prints what happened to one resource; an "already exists" conflict

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mediaspecs/catalogue/shared/config"
+	"github.com/mediaspecs/catalogue/shared/search"
 	"github.com/mediaspecs/catalogue/shared/stacktest"
 )
 
@@ -15,12 +16,16 @@ func TestProvisionIsIdempotent(t *testing.T) {
 	stacktest.Require(t, stacktest.Azurite)
 	stacktest.Require(t, stacktest.Cosmos)
 	name := stacktest.Name(t)
+	es := stacktest.ElasticsearchClient(t)
+	prefix := stacktest.IndexName(t, es) // its indices are deleted when the test ends
 	cfg := &config.Config{
 		Cosmos: config.Cosmos{Endpoint: stacktest.CosmosEndpoint, Key: stacktest.CosmosKey, CAFile: stacktest.CosmosCAFile(),
 			Database: name, Container: "media"},
 		Storage: config.Storage{ConnectionString: stacktest.AzuriteConnectionString,
 			SupplierContainer: name + "-drop", ReportsContainer: name + "-reports",
 			IngestQueue: name + "-ingest", ReindexQueue: name + "-reindex"},
+		Elasticsearch: config.Elasticsearch{URL: stacktest.ElasticsearchURL, IndexPrefix: prefix,
+			ReadAlias: prefix + "-read", WriteAlias: prefix + "-write"},
 	}
 	t.Cleanup(func() { cleanup(t, cfg) })
 
@@ -55,5 +60,9 @@ func cleanup(t *testing.T, cfg *config.Config) {
 	}
 	if db, err := c.NewDatabase(cfg.Cosmos.Database); err == nil {
 		_, _ = db.Delete(ctx, nil)
+	}
+	es := stacktest.ElasticsearchClient(t)
+	if res, err := es.Indices.DeleteIndexTemplate(search.TemplateName+"-"+cfg.Elasticsearch.IndexPrefix, es.Indices.DeleteIndexTemplate.WithContext(ctx)); err == nil {
+		res.Body.Close()
 	}
 }
