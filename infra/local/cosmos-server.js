@@ -12,6 +12,24 @@
 "use strict";
 
 const fs = require("fs");
+
+// cosmosdb-server 1.0.1 answers a point read of a missing document with a
+// 500 (it dereferences the absent document: "Cannot read properties of
+// undefined"). Cosmos DB answers 404, and the system relies on that to tell
+// "no such title" from "the database failed". Patch the handler before the
+// route table captures it; only that TypeError becomes a 404.
+const readDocument = require("@vercel/cosmosdb-server/lib/handler/read-document");
+const readDocumentOriginal = readDocument.default;
+readDocument.default = (account, req, res, params) => {
+  try {
+    return readDocumentOriginal(account, req, res, params);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    res.statusCode = 404;
+    return { code: "NotFound", message: "Entity with the specified id does not exist in the system." };
+  }
+};
+
 const { createHttpsServer } = require("@vercel/cosmosdb-server");
 
 const [host, port, certPath, keyPath] = process.argv.slice(2);
