@@ -11,7 +11,7 @@ STACK := infra/local/stack
 LOCAL_ENV = $(shell python3 -c 'import json;print(" ".join(k+"="+repr(v) for k,v in json.load(open("local.settings.sample.json"))["Values"].items() if v))')
 GOTEST_FLAGS ?= -race -shuffle=on -count=1 -timeout=20m
 
-.PHONY: dev test unit lint vuln package provision up down status logs
+.PHONY: dev test unit lint vuln infra-check package provision up down status logs
 
 MEDIASPECS_CACHE ?= /opt/mediaspecs-cache
 
@@ -50,6 +50,10 @@ provision: up
 ## lint: gofmt, go vet, staticcheck (pinned as a go.mod tool)
 lint:
 	infra/local/lint.sh
+
+## infra-check: tofu fmt/validate (real azurerm provider), tflint, checkov, actionlint
+infra-check:
+	infra/local/infra-check.sh
 
 ## vuln: govulncheck against an offline vulnerability database; fails on any finding
 vuln:
