@@ -11,7 +11,7 @@ STACK := infra/local/stack
 LOCAL_ENV = $(shell python3 -c 'import json;print(" ".join(k+"="+repr(v) for k,v in json.load(open("local.settings.sample.json"))["Values"].items() if v))')
 GOTEST_FLAGS ?= -race -shuffle=on -count=1 -timeout=20m
 
-.PHONY: dev test unit lint vuln infra-check package provision up down status logs
+.PHONY: dev test browser unit lint vuln infra-check package provision up down status logs
 
 MEDIASPECS_CACHE ?= /opt/mediaspecs-cache
 
@@ -29,10 +29,13 @@ dev: provision
 	@echo "  keycloak      http://127.0.0.1:8080/realms/mediaspecs  (test users: infra/local/keycloak/README.md)"
 	@echo "  stop with Ctrl-C, then make down"
 	@echo
+	# A generated sample catalogue, dropped like a supplier would: devhost's
+	# Event Grid stand-in feeds it through the real ingestion pipeline.
+	$(LOCAL_ENV) go run ./shared/cmd/mediactl seed -titles 500
 	.bin/devhost -handler .bin/handler -state $(MEDIASPECS_CACHE)/run/devhost-eventgrid.json
 
 ## test: start the local stack if needed, then run every test against it
-test: up
+test: up browser
 	go test $(GOTEST_FLAGS) ./...
 
 ## unit: only the tests that need no service (no stack started)
@@ -61,6 +64,10 @@ vuln:
 
 up:
 	$(STACK) up
+
+# The API docs page is tested in real headless Chromium (Debian's package).
+browser:
+	infra/local/chromium.sh
 
 down:
 	$(STACK) down

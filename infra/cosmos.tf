@@ -109,3 +109,14 @@ resource "azurerm_cosmosdb_sql_container" "changes" {
     }
   }
 }
+
+# Leases of the maintenance jobs, so the nightly timer and a manual run never
+# overlap (shared/cosmos/lease.go). A handful of tiny documents.
+resource "azurerm_cosmosdb_sql_container" "maintenance" {
+  name                  = "maintenance" # MAINTENANCE_LEASE_CONTAINER
+  resource_group_name   = azurerm_resource_group.main.name
+  account_name          = azurerm_cosmosdb_account.main.name
+  database_name         = azurerm_cosmosdb_sql_database.main.name
+  partition_key_paths   = ["/id"]
+  partition_key_version = 2
+}

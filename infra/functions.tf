@@ -47,6 +47,18 @@ locals {
     REPORTS_CONTAINER  = azurerm_storage_container.main["ingest_reports"].name
     INGEST_QUEUE       = azurerm_storage_queue.main["ingest-events"].name
     REINDEX_QUEUE      = azurerm_storage_queue.main["reindex"].name
+
+    # NightlyMaintenance: leases in Cosmos, reports in blob storage; the
+    # retention days are the lifecycle rules' own (infra/storage.tf).
+    MAINTENANCE_LEASE_CONTAINER   = azurerm_cosmosdb_sql_container.maintenance.name
+    MAINTENANCE_REPORTS_CONTAINER = azurerm_storage_container.main["maintenance_reports"].name
+    SEARCH_KEEP_INDICES           = "3"
+    PROCESSED_RETENTION_DAYS      = tostring(var.processed_file_retention_days)
+    REJECTED_RETENTION_DAYS       = tostring(var.rejected_file_retention_days)
+    REPORT_RETENTION_DAYS         = tostring(var.report_retention_days)
+    REBUILD_TIMEOUT               = "20m"
+    DRIFT_TIMEOUT                 = "5m"
+    RETENTION_TIMEOUT             = "3m"
   }
 
   # What the Functions host and the Azure SDK need besides the handler's own

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/mediaspecs/catalogue/shared/apidoc"
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/funchost"
 	"github.com/mediaspecs/catalogue/shared/health"
@@ -40,6 +41,14 @@ type Deps struct {
 	Search *search.Searcher
 	// Labels localises facet values; nil shows the values themselves.
 	Labels Labeler
+	// Media serves GetMedia with point reads; nil answers 503.
+	Media MediaReader
+	// Ingest is the IngestSupplierFile function body; nil fails every invocation.
+	Ingest funchost.Func
+	// Reindex is the ReindexMedia function body; nil fails every invocation.
+	Reindex funchost.Func
+	// Maintenance is the NightlyMaintenance function body; nil fails every invocation.
+	Maintenance funchost.Func
 }
 
 // Server holds the routes of every function.
@@ -61,10 +70,12 @@ func (s *Server) Routes() []Route {
 		{"Health", http.MethodGet, "/api/health", s.serveAPI("Health", s.health)},
 		{"Search", http.MethodGet, "/api/search", s.serveAPI("Search", s.search)},
 		{"Suggest", http.MethodGet, "/api/suggest", s.serveAPI("Suggest", s.suggest)},
-		{"GetMedia", http.MethodGet, "/api/media/{id}", s.serveAPI("GetMedia", unserved("media detail"))},
-		{"IngestSupplierFile", http.MethodPost, "/IngestSupplierFile", funchost.Handle("IngestSupplierFile", unservedFunc("supplier file ingestion"), log)},
-		{"ReindexMedia", http.MethodPost, "/ReindexMedia", funchost.Handle("ReindexMedia", unservedFunc("reindexing"), log)},
-		{"NightlyMaintenance", http.MethodPost, "/NightlyMaintenance", funchost.Handle("NightlyMaintenance", unservedFunc("nightly maintenance"), log)},
+		{"GetMedia", http.MethodGet, "/api/media/{id}", s.serveAPI("GetMedia", s.getMedia)},
+		{"OpenAPI", http.MethodGet, "/api/openapi.json", s.serveAPI("OpenAPI", apidoc.SpecHandler)},
+		{"ApiDocs", http.MethodGet, "/api/docs", s.serveAPI("ApiDocs", apidoc.DocsHandler)},
+		{"IngestSupplierFile", http.MethodPost, "/IngestSupplierFile", funchost.Handle("IngestSupplierFile", orUnserved(s.deps.Ingest, "supplier file ingestion"), log)},
+		{"ReindexMedia", http.MethodPost, "/ReindexMedia", funchost.Handle("ReindexMedia", orUnserved(s.deps.Reindex, "reindexing"), log)},
+		{"NightlyMaintenance", http.MethodPost, "/NightlyMaintenance", funchost.Handle("NightlyMaintenance", orUnserved(s.deps.Maintenance, "nightly maintenance"), log)},
 	}
 }
 
@@ -165,12 +176,12 @@ func writeJSONCache(w http.ResponseWriter, status int, v any, cacheControl strin
 	return err
 }
 
-// unserved answers for a function whose behaviour this build does not have
-// yet: 503 problem details, so callers see an honest, retryable refusal.
-func unserved(capability string) apiFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		return fmt.Errorf("%w: %s is not served by this build yet", apperr.Unavailable, capability)
+// orUnserved returns fn, or unservedFunc(capability) when fn is nil.
+func orUnserved(fn funchost.Func, capability string) funchost.Func {
+	if fn == nil {
+		return unservedFunc(capability)
 	}
+	return fn
 }
 
 // unservedFunc fails the invocation, so the host retries and finally moves the

@@ -32,6 +32,7 @@ type Config struct {
 	Cosmos        Cosmos
 	Elasticsearch Elasticsearch
 	Storage       Storage
+	Maintenance   Maintenance
 
 	// HealthTimeout bounds each dependency check of the health route.
 	HealthTimeout time.Duration `env:"HEALTH_TIMEOUT" default:"2s"`
@@ -46,6 +47,34 @@ type Cosmos struct {
 	CAFile    string `env:"COSMOS_CA_FILE"`
 	Database  string `env:"COSMOS_DATABASE" default:"mediaspecs"`
 	Container string `env:"COSMOS_CONTAINER" default:"media"`
+	// ChangesContainer holds one change record per written title version
+	// (partition key /titleId).
+	ChangesContainer string `env:"CHANGES_CONTAINER" default:"changes"`
+	// MaxRetries bounds the client's retries of throttled (429, after the
+	// server's retry-after) and transient failures; the azcore default of 3
+	// is too low for bulk ingestion.
+	MaxRetries int `env:"COSMOS_MAX_RETRIES" default:"9"`
+	// IngestWriters is how many titles one ingestion writes concurrently.
+	IngestWriters int `env:"INGEST_WRITERS" default:"16"`
+}
+
+// Maintenance configures the NightlyMaintenance job. Retention days match the
+// storage lifecycle rules in infra/storage.tf (which also enforce them in Azure).
+type Maintenance struct {
+	// LeaseContainer is the Cosmos container holding job leases (partition key /id).
+	LeaseContainer string `env:"MAINTENANCE_LEASE_CONTAINER" default:"maintenance"`
+	// ReportsContainer is the blob container of maintenance reports.
+	ReportsContainer string `env:"MAINTENANCE_REPORTS_CONTAINER" default:"maintenance-reports"`
+	// KeepIndices is how many versioned search indices survive a rebuild.
+	KeepIndices int `env:"SEARCH_KEEP_INDICES" default:"3"`
+	// Retention of processed and rejected supplier files and of reports, in days.
+	ProcessedRetentionDays int `env:"PROCESSED_RETENTION_DAYS" default:"365"`
+	RejectedRetentionDays  int `env:"REJECTED_RETENTION_DAYS" default:"90"`
+	ReportRetentionDays    int `env:"REPORT_RETENTION_DAYS" default:"90"`
+	// Per-step timeouts; the lease lasts their sum plus a margin.
+	RebuildTimeout   time.Duration `env:"REBUILD_TIMEOUT" default:"20m"`
+	DriftTimeout     time.Duration `env:"DRIFT_TIMEOUT" default:"5m"`
+	RetentionTimeout time.Duration `env:"RETENTION_TIMEOUT" default:"3m"`
 }
 
 // Elasticsearch says how to reach the search cluster.
@@ -190,6 +219,12 @@ func (c *Config) validate() []error {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			errs = append(errs, fmt.Errorf("%s=%q: not an http(s) URL", name, u))
 		}
+	}
+	if c.Cosmos.MaxRetries < 0 || c.Cosmos.MaxRetries > 100 {
+		errs = append(errs, fmt.Errorf("COSMOS_MAX_RETRIES=%d: want 0 to 100", c.Cosmos.MaxRetries))
+	}
+	if c.Cosmos.IngestWriters < 1 || c.Cosmos.IngestWriters > 256 {
+		errs = append(errs, fmt.Errorf("INGEST_WRITERS=%d: want 1 to 256", c.Cosmos.IngestWriters))
 	}
 	s := c.Storage
 	hasURIs := s.BlobServiceURI != "" || s.QueueServiceURI != ""

@@ -86,3 +86,29 @@ func translate(err error) error {
 		return fmt.Errorf("cosmos %d: %w", re.StatusCode, err)
 	}
 }
+
+// Scan calls fn for every title whose server timestamp (_ts, seconds) is at
+// least since (0: every title), page by page through a cross-partition query
+// with continuation tokens, so memory stays flat however large the catalogue.
+// fn's error stops the scan and is returned.
+func (s *Store) Scan(ctx context.Context, since int64, fn func(*catalog.Title) error) (err error) {
+	defer apperr.Wrap(&err, "cosmos.Scan")
+	pager := s.container.NewQueryItemsPager("SELECT * FROM c WHERE c._ts >= @since", azcosmos.NewPartitionKey(),
+		&azcosmos.QueryOptions{QueryParameters: []azcosmos.QueryParameter{{Name: "@since", Value: since}}, PageSizeHint: 500})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		for _, item := range page.Items {
+			var t catalog.Title
+			if err := json.Unmarshal(item, &t); err != nil {
+				return fmt.Errorf("decoding title: %w", err)
+			}
+			if err := fn(&t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

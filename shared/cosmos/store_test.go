@@ -2,6 +2,7 @@ package cosmos_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -62,5 +63,36 @@ func TestStoreRoundTripAndConcurrency(t *testing.T) {
 	}
 	if newTag == readTag {
 		t.Error("the ETag did not change on replace")
+	}
+}
+
+func TestStoreScanPagesThroughEverything(t *testing.T) {
+	t.Parallel()
+	s := testStore(t)
+	ctx := t.Context()
+	const n = 1234 // more than two pages of 500
+	start := time.Now().Add(-2 * time.Second).Unix()
+	for i := range n {
+		title := &catalog.Title{ID: catalog.StableID("scan", fmt.Sprint(i)), Name: fmt.Sprintf("Title %d", i),
+			Status: catalog.StatusActive, MediaType: catalog.MediaPrint}
+		if _, err := s.Upsert(ctx, title); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	err := s.Scan(ctx, 0, func(t *catalog.Title) error {
+		seen[t.ID] = true
+		return nil
+	})
+	if err != nil || len(seen) != n {
+		t.Fatalf("Scan saw %d titles (err %v), want %d", len(seen), err, n)
+	}
+	recent := 0
+	if err := s.Scan(ctx, start, func(*catalog.Title) error { recent++; return nil }); err != nil || recent != n {
+		t.Errorf("Scan since start saw %d (err %v), want %d", recent, err, n)
+	}
+	future := 0
+	if err := s.Scan(ctx, time.Now().Add(time.Hour).Unix(), func(*catalog.Title) error { future++; return nil }); err != nil || future != 0 {
+		t.Errorf("Scan since the future saw %d (err %v), want 0", future, err)
 	}
 }

@@ -169,3 +169,117 @@ func statusError(status int, body io.Reader) error {
 		return fmt.Errorf("elasticsearch %d: %s", status, reason)
 	}
 }
+
+// PutSettings updates dynamic settings of an index (a nil value resets a
+// setting to the template's or the default).
+func (a *Admin) PutSettings(ctx context.Context, index string, settings map[string]any) (err error) {
+	defer apperr.Wrap(&err, "search.PutSettings(%q)", index)
+	body, _ := json.Marshal(map[string]any{"index": settings})
+	res, err := a.ES.Indices.PutSettings(bytes.NewReader(body), a.ES.Indices.PutSettings.WithIndex(index), a.ES.Indices.PutSettings.WithContext(ctx))
+	return check(res, err)
+}
+
+// Refresh makes everything written to index searchable.
+func (a *Admin) Refresh(ctx context.Context, index string) (err error) {
+	defer apperr.Wrap(&err, "search.Refresh(%q)", index)
+	res, err := a.ES.Indices.Refresh(a.ES.Indices.Refresh.WithIndex(index), a.ES.Indices.Refresh.WithContext(ctx))
+	return check(res, err)
+}
+
+// Count returns the number of documents in index (or alias).
+func (a *Admin) Count(ctx context.Context, index string) (_ int64, err error) {
+	defer apperr.Wrap(&err, "search.Count(%q)", index)
+	res, err := a.ES.Count(a.ES.Count.WithIndex(index), a.ES.Count.WithContext(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", apperr.Unavailable, err)
+	}
+	defer res.Body.Close()
+	if res.IsError() {
+		return 0, statusError(res.StatusCode, res.Body)
+	}
+	var out struct {
+		Count int64 `json:"count"`
+	}
+	return out.Count, json.NewDecoder(res.Body).Decode(&out)
+}
+
+// Indices lists the versioned indices of this prefix, oldest first (the
+// timestamp in the name sorts chronologically).
+func (a *Admin) Indices(ctx context.Context) (_ []string, err error) {
+	defer apperr.Wrap(&err, "search.Indices")
+	res, err := a.ES.Indices.Get([]string{a.Prefix + "-*"}, a.ES.Indices.Get.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", apperr.Unavailable, err)
+	}
+	defer res.Body.Close()
+	if res.IsError() {
+		return nil, statusError(res.StatusCode, res.Body)
+	}
+	var m map[string]json.RawMessage
+	if err := json.NewDecoder(res.Body).Decode(&m); err != nil {
+		return nil, err
+	}
+	var out []string
+	for name := range m {
+		if len(name) == len(a.Prefix)+15 { // prefix + "-" + 14-digit timestamp
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// DeleteIndex deletes one index by its exact name.
+func (a *Admin) DeleteIndex(ctx context.Context, index string) (err error) {
+	defer apperr.Wrap(&err, "search.DeleteIndex(%q)", index)
+	res, err := a.ES.Indices.Delete([]string{index}, a.ES.Indices.Delete.WithContext(ctx))
+	return check(res, err)
+}
+
+// Hashes calls fn with the id and content hash of every document in index,
+// paging with search_after on the id (no 10,000-hit limit, no scroll context).
+func (a *Admin) Hashes(ctx context.Context, index string, fn func(id, hash string)) (err error) {
+	defer apperr.Wrap(&err, "search.Hashes(%q)", index)
+	var after []any
+	for {
+		body := map[string]any{"size": 1000, "_source": []string{"contentHash"}, "sort": []any{map[string]any{"id": "asc"}},
+			"query": map[string]any{"match_all": map[string]any{}}}
+		if after != nil {
+			body["search_after"] = after
+		}
+		b, _ := json.Marshal(body)
+		res, err := a.ES.Search(a.ES.Search.WithIndex(index), a.ES.Search.WithBody(bytes.NewReader(b)), a.ES.Search.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("%w: %v", apperr.Unavailable, err)
+		}
+		var out struct {
+			Hits struct {
+				Hits []struct {
+					ID     string `json:"_id"`
+					Source struct {
+						ContentHash string `json:"contentHash"`
+					} `json:"_source"`
+					Sort []any `json:"sort"`
+				} `json:"hits"`
+			} `json:"hits"`
+		}
+		if res.IsError() {
+			err := statusError(res.StatusCode, res.Body)
+			res.Body.Close()
+			return err
+		}
+		err = json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		hits := out.Hits.Hits
+		for _, h := range hits {
+			fn(h.ID, h.Source.ContentHash)
+		}
+		if len(hits) < 1000 {
+			return nil
+		}
+		after = hits[len(hits)-1].Sort
+	}
+}

@@ -18,12 +18,16 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
 	"github.com/mediaspecs/catalogue/shared/app"
 	"github.com/mediaspecs/catalogue/shared/blob"
+	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/config"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/health"
+	"github.com/mediaspecs/catalogue/shared/pipeline"
+	"github.com/mediaspecs/catalogue/shared/reindex"
 	"github.com/mediaspecs/catalogue/shared/search"
 )
 
@@ -56,6 +60,7 @@ func realMain(ctx context.Context) error {
 	}
 	cosmosClient, err := cosmos.NewClient(cosmos.ClientConfig{
 		Endpoint: cfg.Cosmos.Endpoint, Key: cfg.Cosmos.Key, CAFile: cfg.Cosmos.CAFile,
+		MaxRetries: int32(cfg.Cosmos.MaxRetries),
 	}, credUnlessKey(cred, cfg.Cosmos.Key))
 	if err != nil {
 		return fmt.Errorf("cosmos.NewClient: %w", err)
@@ -63,6 +68,10 @@ func realMain(ctx context.Context) error {
 	db, err := cosmosClient.NewDatabase(cfg.Cosmos.Database)
 	if err != nil {
 		return fmt.Errorf("cosmos NewDatabase: %w", err)
+	}
+	mediaContainer, err := db.NewContainer(cfg.Cosmos.Container)
+	if err != nil {
+		return fmt.Errorf("cosmos NewContainer: %w", err)
 	}
 	es, err := search.NewClient(cfg.Elasticsearch)
 	if err != nil {
@@ -84,10 +93,25 @@ func realMain(ctx context.Context) error {
 			return err
 		},
 	})
+	store := cosmos.NewStore(mediaContainer)
+	ingester, err := newIngester(cfg, db, storage, logger)
+	if err != nil {
+		return err
+	}
+	indexer := &reindex.Indexer{ES: es, Alias: cfg.Elasticsearch.WriteAlias, Titles: store, Logger: logger}
+	nightly, err := newMaintenance(cfg, db, es, storage, store, indexer, logger)
+	if err != nil {
+		return err
+	}
 	srv := app.New(app.Deps{
-		Logger: logger,
-		Health: checks,
-		Search: &search.Searcher{ES: es, Index: cfg.Elasticsearch.ReadAlias},
+		Logger:      logger,
+		Health:      checks,
+		Search:      &search.Searcher{ES: es, Index: cfg.Elasticsearch.ReadAlias},
+		Labels:      func(facet, value, lang string) string { return catalog.Label(facet, value, catalog.Lang(lang)) },
+		Media:       store,
+		Reindex:     indexer.Func,
+		Ingest:      ingester.Ingest,
+		Maintenance: nightly.Func,
 	})
 
 	// The host always calls http://127.0.0.1:<port>; nothing else may reach the handler.
@@ -116,6 +140,28 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("http.Server.Shutdown: %w", err)
 	}
 	return nil
+}
+
+// newIngester builds the IngestSupplierFile pipeline over the media and
+// changes containers and the storage account.
+func newIngester(cfg *config.Config, db *azcosmos.DatabaseClient, storage *blob.Clients, logger *slog.Logger) (*pipeline.Pipeline, error) {
+	media, err := db.NewContainer(cfg.Cosmos.Container)
+	if err != nil {
+		return nil, fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Cosmos.Container, err)
+	}
+	changes, err := db.NewContainer(cfg.Cosmos.ChangesContainer)
+	if err != nil {
+		return nil, fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Cosmos.ChangesContainer, err)
+	}
+	p, err := pipeline.New(pipeline.Config{
+		DropContainer:    cfg.Storage.SupplierContainer,
+		ReportsContainer: cfg.Storage.ReportsContainer,
+		Writers:          cfg.Cosmos.IngestWriters,
+	}, cosmos.NewStore(media), cosmos.NewChanges(changes), blob.NewFiles(storage.Blob), logger)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline.New: %w", err)
+	}
+	return p, nil
 }
 
 func credUnlessKey(cred azcore.TokenCredential, key string) azcore.TokenCredential {

@@ -3,6 +3,13 @@
 //	mediactl provision   create, if missing, the local resources the functions
 //	                     use: blob containers, queues and their poison queues,
 //	                     the Cosmos DB database and container. Idempotent.
+//	mediactl validate FILE [--profile P] [--supplier S] [--rejected-csv PATH]
+//	                     check a supplier file offline with the pipeline's
+//	                     parser, normaliser and validator; prints the report
+//	                     (JSON) and exits non-zero when the file is rejected.
+//	mediactl seed [-titles 500] [-seed 1]
+//	                     upload a generated sample catalogue (CSV + NDJSON)
+//	                     into the drop container for the running app to ingest.
 //	mediactl package [-out dist]
 //	                     build the deployable Function App (see shared/pack):
 //	                     dist/ and dist.zip, from the repository root.
@@ -46,7 +53,7 @@ func main() {
 }
 
 func realMain(ctx context.Context, args []string, out io.Writer) error {
-	const usage = "usage: mediactl provision | package [-out dist]"
+	const usage = "usage: mediactl provision | validate FILE [--profile P] [--supplier S] | seed [-titles N] | package [-out dist]"
 	if len(args) == 0 {
 		return errors.New(usage)
 	}
@@ -64,6 +71,19 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		return provision(ctx, cfg, out)
+	case "validate":
+		return validate(ctx, rest, out)
+	case "seed":
+		cfg, err := config.Load(func(k string) (string, bool) {
+			if k == "FUNCTIONS_CUSTOMHANDLER_PORT" {
+				return "1", true
+			}
+			return os.LookupEnv(k)
+		})
+		if err != nil {
+			return err
+		}
+		return seed(ctx, cfg, rest, out)
 	case "package":
 		fs := flag.NewFlagSet("package", flag.ContinueOnError)
 		outDir := fs.String("out", "dist", "output folder; a zip of the same name is written beside it")
@@ -88,7 +108,7 @@ func provision(ctx context.Context, cfg *config.Config, out io.Writer) error {
 		return err
 	}
 	s := cfg.Storage
-	for _, c := range []string{s.SupplierContainer, s.ReportsContainer} {
+	for _, c := range []string{s.SupplierContainer, s.ReportsContainer, cfg.Maintenance.ReportsContainer} {
 		_, err := storage.Blob.CreateContainer(ctx, c, nil)
 		if err := report(out, "blob container", c, err); err != nil {
 			return err
@@ -118,9 +138,15 @@ func provision(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.CreateContainer(ctx, cosmos.MediaContainerProperties(cfg.Cosmos.Container), nil)
-	if err := report(out, "cosmos container", cfg.Cosmos.Container, err); err != nil {
-		return err
+	for _, props := range []azcosmos.ContainerProperties{
+		cosmos.MediaContainerProperties(cfg.Cosmos.Container),
+		cosmos.ChangesContainerProperties(cfg.Cosmos.ChangesContainer),
+		cosmos.MediaContainerProperties(cfg.Maintenance.LeaseContainer), // leases: partition key /id too
+	} {
+		_, err = db.CreateContainer(ctx, props, nil)
+		if err := report(out, "cosmos container", props.ID, err); err != nil {
+			return err
+		}
 	}
 
 	es, err := search.NewClient(cfg.Elasticsearch)

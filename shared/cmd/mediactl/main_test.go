@@ -20,12 +20,13 @@ func TestProvisionIsIdempotent(t *testing.T) {
 	prefix := stacktest.IndexName(t, es) // its indices are deleted when the test ends
 	cfg := &config.Config{
 		Cosmos: config.Cosmos{Endpoint: stacktest.CosmosEndpoint, Key: stacktest.CosmosKey, CAFile: stacktest.CosmosCAFile(),
-			Database: name, Container: "media"},
+			Database: name, Container: "media", ChangesContainer: "changes"},
 		Storage: config.Storage{ConnectionString: stacktest.AzuriteConnectionString,
 			SupplierContainer: name + "-drop", ReportsContainer: name + "-reports",
 			IngestQueue: name + "-ingest", ReindexQueue: name + "-reindex"},
 		Elasticsearch: config.Elasticsearch{URL: stacktest.ElasticsearchURL, IndexPrefix: prefix,
 			ReadAlias: prefix + "-read", WriteAlias: prefix + "-write"},
+		Maintenance: config.Maintenance{LeaseContainer: "maintenance", ReportsContainer: name + "-maint"},
 	}
 	t.Cleanup(func() { cleanup(t, cfg) })
 
@@ -33,13 +34,13 @@ func TestProvisionIsIdempotent(t *testing.T) {
 	if err := provision(t.Context(), cfg, &first); err != nil {
 		t.Fatalf("first provision: %v", err)
 	}
-	if got := strings.Count(first.String(), "created "); got != 8 {
-		t.Errorf("first run created %d resources, want 8:\n%s", got, first.String())
+	if got := strings.Count(first.String(), "created "); got != 11 {
+		t.Errorf("first run created %d resources, want 11:\n%s", got, first.String())
 	}
 	if err := provision(t.Context(), cfg, &second); err != nil {
 		t.Fatalf("second provision: %v", err)
 	}
-	if strings.Contains(second.String(), "created ") || strings.Count(second.String(), "exists ") != 8 {
+	if strings.Contains(second.String(), "created ") || strings.Count(second.String(), "exists ") != 11 {
 		t.Errorf("second run was not a no-op:\n%s", second.String())
 	}
 }
@@ -52,7 +53,7 @@ func cleanup(t *testing.T, cfg *config.Config) {
 	q := stacktest.QueueService(t)
 	c := stacktest.CosmosClient(t)
 	s := cfg.Storage
-	for _, name := range []string{s.SupplierContainer, s.ReportsContainer} {
+	for _, name := range []string{s.SupplierContainer, s.ReportsContainer, cfg.Maintenance.ReportsContainer} {
 		_, _ = b.DeleteContainer(ctx, name, nil)
 	}
 	for _, name := range []string{s.IngestQueue, s.IngestQueue + "-poison", s.ReindexQueue, s.ReindexQueue + "-poison"} {

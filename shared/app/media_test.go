@@ -1,0 +1,133 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/catalog"
+	"github.com/mediaspecs/catalogue/shared/cosmos"
+	"github.com/mediaspecs/catalogue/shared/health"
+	"github.com/mediaspecs/catalogue/shared/stacktest"
+)
+
+func sampleTitle() *catalog.Title {
+	t := &catalog.Title{ID: catalog.StableID("rossel", "LS-01"), SchemaVersion: catalog.SchemaVersion,
+		Status: catalog.StatusActive, Name: "Le Soir", MediaType: catalog.MediaPrint, SubType: catalog.SubDaily,
+		Coverage:   catalog.Coverage{Countries: []string{"BE"}},
+		Headline:   map[string]catalog.Headline{"readership": {Value: 412000, Universe: "BE 15+", Period: "2024"}},
+		Contacts:   []catalog.Contact{{Role: "sales", Name: "Marie Dubois", Email: "marie.dubois@example.be"}},
+		AdProducts: []catalog.AdProduct{{ID: "ap_1", Channel: catalog.MediaPrint, Kind: "display", Prices: []catalog.Price{{AmountMinor: 1250000, Currency: "EUR", Basis: "per_insertion"}}}},
+		UpdatedAt:  time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Version: 3}
+	t.Description.Set(catalog.FR, "Quotidien belge francophone", false)
+	t.Description.Set(catalog.NL, "Franstalig Belgisch dagblad", true)
+	return t
+}
+
+// countingReader is a MediaReader over the real Cosmos store that counts reads.
+type countingReader struct {
+	MediaReader
+	reads int
+}
+
+func (c *countingReader) Get(ctx context.Context, id string) (*catalog.Title, string, error) {
+	c.reads++
+	return c.MediaReader.Get(ctx, id)
+}
+
+func mediaServer(t *testing.T) (http.Handler, *countingReader) {
+	t.Helper()
+	db := stacktest.CosmosDatabase(t)
+	if _, err := db.CreateContainer(t.Context(), cosmos.MediaContainerProperties("media"), nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.NewContainer("media")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := cosmos.NewStore(c)
+	if _, err := store.Upsert(t.Context(), sampleTitle()); err != nil {
+		t.Fatal(err)
+	}
+	reader := &countingReader{MediaReader: store}
+	return New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil), Media: reader}).Handler(), reader
+}
+
+func TestGetMedia(t *testing.T) {
+	t.Parallel()
+	h, reader := mediaServer(t)
+	id := sampleTitle().ID
+
+	rec := get(t, h, "/api/media/"+id+"?lang=nl", nil)
+	var v mediaView
+	decodeOK(t, rec, &v)
+	if v.Name != "Le Soir" || v.SubType.Label != "Dagblad" || v.MediaType.Label != "Print" {
+		t.Errorf("view = %+v", v)
+	}
+	// The Dutch text is machine-translated: human French text wins.
+	if v.Description == nil || v.Description.Lang != "fr" || v.Description.MachineTranslated {
+		t.Errorf("description = %+v, want the human French text", v.Description)
+	}
+	if len(v.Audience) != 1 || v.Audience[0].Value != 412000 {
+		t.Errorf("audience = %+v", v.Audience)
+	}
+	body := rec.Body.String()
+	for _, withheld := range []string{"Marie", "example.be", "1250000", "amountMinor"} {
+		if strings.Contains(body, withheld) {
+			t.Errorf("anonymous detail leaks %q: %s", withheld, body)
+		}
+	}
+	etag := rec.Header().Get("ETag")
+	if !strings.HasPrefix(etag, `"`) || rec.Header().Get("Cache-Control") == "" {
+		t.Fatalf("ETag %q, Cache-Control %q", etag, rec.Header().Get("Cache-Control"))
+	}
+
+	// Revalidation: same language and ETag → 304 without a body.
+	rec = get(t, h, "/api/media/"+id+"?lang=nl", map[string]string{"If-None-Match": etag})
+	if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+		t.Errorf("revalidation = %d with %d bytes, want 304 and no body", rec.Code, rec.Body.Len())
+	}
+	// Another language is another representation: full answer.
+	rec = get(t, h, "/api/media/"+id+"?lang=fr", map[string]string{"If-None-Match": etag})
+	if rec.Code != http.StatusOK || rec.Header().Get("ETag") == etag {
+		t.Errorf("other language = %d etag %q, want 200 with a different ETag", rec.Code, rec.Header().Get("ETag"))
+	}
+	if reader.reads != 3 {
+		t.Errorf("reads = %d, want one point read per request", reader.reads)
+	}
+
+	for _, tc := range []struct {
+		path   string
+		status int
+		param  string
+	}{
+		{"/api/media/mt_doesnotexist0000000", http.StatusNotFound, ""},
+		{"/api/media/" + strings.Repeat("x", 65), http.StatusBadRequest, "id"},
+		{"/api/media/bad%20id", http.StatusBadRequest, "id"},
+	} {
+		rec := get(t, h, tc.path, nil)
+		var p apperr.Problem
+		if rec.Code != tc.status || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Param != tc.param {
+			t.Errorf("%s = %d %s, want %d param %q", tc.path, rec.Code, rec.Body, tc.status, tc.param)
+		}
+	}
+}
+
+func TestEtagMatches(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   bool
+	}{
+		{`"abc"`, true}, {`W/"abc"`, true}, {`"x", "abc"`, true}, {`*`, true}, {`"abd"`, false}, {``, false},
+	} {
+		if got := etagMatches(tc.header, `"abc"`); got != tc.want {
+			t.Errorf("etagMatches(%s) = %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,349 @@
+// Command bench measures the HTTP API against baselines in the same run, with
+// open-loop load (shared/loadtest) on the local stack:
+//
+//   - search: the search mix through the handler (over loopback TCP, as the
+//     host forwards it) against the very same Elasticsearch request bodies
+//     sent straight to Elasticsearch;
+//   - suggest: as-you-type suggestions through the handler;
+//   - detail: GET /api/media/{id} through the handler against a direct
+//     azcosmos point read of the same ids.
+//
+// It loads a generated catalogue into a fresh index and Cosmos database named
+// for the run, removes them afterwards, and writes the results as JSON (and a
+// Markdown table on stdout) for BENCHMARKS.md.
+//
+//	go run ./shared/cmd/bench -titles 20000 -rate 100 -duration 20s -out bench-results.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
+
+	"github.com/mediaspecs/catalogue/shared/app"
+	"github.com/mediaspecs/catalogue/shared/catalog"
+	"github.com/mediaspecs/catalogue/shared/config"
+	"github.com/mediaspecs/catalogue/shared/cosmos"
+	"github.com/mediaspecs/catalogue/shared/health"
+	"github.com/mediaspecs/catalogue/shared/ingest/gen"
+	"github.com/mediaspecs/catalogue/shared/loadtest"
+	"github.com/mediaspecs/catalogue/shared/search"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := realMain(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	titles, detailTitles int
+	rate                 float64
+	duration             time.Duration
+	out                  string
+	esURL, cosmosURL     string
+	cosmosCA             string
+}
+
+// report is what one run writes.
+type report struct {
+	Date    time.Time          `json:"date"`
+	Machine string             `json:"machine"`
+	Titles  int                `json:"titles"`
+	Results []loadtest.Result  `json:"results"`
+	Ratios  map[string]float64 `json:"ratios"`
+}
+
+func realMain(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var o options
+	fs.IntVar(&o.titles, "titles", 20000, "titles in the search index")
+	fs.IntVar(&o.detailTitles, "detail-titles", 2000, "titles in Cosmos for the detail benchmark")
+	fs.Float64Var(&o.rate, "rate", 100, "arrival rate per second for each phase")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "length of each phase")
+	fs.StringVar(&o.out, "out", "bench-results.json", "results file")
+	fs.StringVar(&o.esURL, "es", "http://127.0.0.1:9200", "Elasticsearch URL")
+	fs.StringVar(&o.cosmosURL, "cosmos", "https://127.0.0.1:8081/", "Cosmos DB endpoint")
+	fs.StringVar(&o.cosmosCA, "cosmos-ca", "/opt/mediaspecs-cache/tls/cosmos-cert.pem", "Cosmos DB certificate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	run := fmt.Sprintf("bench-%d", time.Now().Unix())
+
+	es, err := search.NewClient(config.Elasticsearch{URL: o.esURL})
+	if err != nil {
+		return err
+	}
+	admin := &search.Admin{ES: es, Prefix: run, ReadAlias: run + "-read", WriteAlias: run + "-write"}
+	defer cleanupIndex(admin)
+	if _, err := admin.Bootstrap(ctx, time.Now()); err != nil {
+		return err
+	}
+	logger.Info("loading the search index", "titles", o.titles)
+	titles := gen.Generate(gen.Options{Seed: 7, Titles: o.titles})
+	var batch []search.Doc
+	for i, t := range titles {
+		batch = append(batch, search.FromTitle(toTitle(t)))
+		if len(batch) == 1000 || i == len(titles)-1 {
+			if err := search.IndexBatch(ctx, es, admin.WriteAlias, batch, false); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := admin.Refresh(ctx, admin.WriteAlias); err != nil {
+		return err
+	}
+
+	cc, err := cosmos.NewClient(cosmos.ClientConfig{Endpoint: o.cosmosURL, Key: "YmVuY2g=", CAFile: o.cosmosCA}, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := cc.CreateDatabase(ctx, azcosmos.DatabaseProperties{ID: run}, nil); err != nil {
+		return err
+	}
+	db, _ := cc.NewDatabase(run)
+	defer func() { _, _ = db.Delete(context.WithoutCancel(ctx), nil) }()
+	if _, err := db.CreateContainer(ctx, cosmos.MediaContainerProperties("media"), nil); err != nil {
+		return err
+	}
+	container, _ := db.NewContainer("media")
+	store := cosmos.NewStore(container)
+	var ids []string
+	for _, t := range titles[:min(o.detailTitles, len(titles))] {
+		ct := toTitle(t)
+		if _, err := store.Upsert(ctx, ct); err != nil {
+			return err
+		}
+		ids = append(ids, ct.ID)
+	}
+
+	searcher := &search.Searcher{ES: es, Index: admin.ReadAlias}
+	srv := httptest.NewServer(app.New(app.Deps{
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil),
+		Search: searcher, Media: store,
+		Labels: func(f, v, l string) string { return catalog.Label(f, v, catalog.Lang(l)) },
+	}).Handler())
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+	mix, err := searchMix(searcher)
+	if err != nil {
+		return err
+	}
+	viaHandler := func(ctx context.Context, i int) error {
+		return getOK(ctx, client, srv.URL+mix[i%len(mix)].path)
+	}
+	direct := func(ctx context.Context, i int) error {
+		m := mix[i%len(mix)]
+		res, err := es.Search(es.Search.WithContext(ctx), es.Search.WithIndex(admin.ReadAlias), es.Search.WithBody(strings.NewReader(m.body)))
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		if res.IsError() {
+			return errors.New(res.Status())
+		}
+		return nil
+	}
+	suggest := func(ctx context.Context, i int) error {
+		prefixes := []string{"le", "de s", "tele", "gaz", "het", "lux", "la d", "kn"}
+		return getOK(ctx, client, srv.URL+"/api/suggest?q="+url.QueryEscape(prefixes[i%len(prefixes)]))
+	}
+	detailHandler := func(ctx context.Context, i int) error {
+		return getOK(ctx, client, srv.URL+"/api/media/"+ids[i%len(ids)])
+	}
+	detailDirect := func(ctx context.Context, i int) error {
+		_, err := container.ReadItem(ctx, azcosmos.NewPartitionKeyString(ids[i%len(ids)]), ids[i%len(ids)], nil)
+		return err
+	}
+
+	opts := loadtest.Options{Rate: o.rate, Duration: o.duration}
+	warm := loadtest.Options{Rate: o.rate, Duration: o.duration / 4}
+	loadtest.Run(ctx, "warm-up", warm, viaHandler)
+	loadtest.Run(ctx, "warm-up", warm, direct)
+	loadtest.Run(ctx, "warm-up", warm, detailHandler)
+	rep := report{Date: time.Now().UTC(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()), Titles: o.titles}
+	// Alternate the handler and its baseline twice so drift in machine load
+	// hits both alike.
+	for round := 1; round <= 2; round++ {
+		for _, p := range []struct {
+			name string
+			fn   loadtest.Target
+		}{
+			{fmt.Sprintf("search via handler (round %d)", round), viaHandler},
+			{fmt.Sprintf("search direct to Elasticsearch (round %d)", round), direct},
+			{fmt.Sprintf("detail via handler (round %d)", round), detailHandler},
+			{fmt.Sprintf("detail direct azcosmos ReadItem (round %d)", round), detailDirect},
+		} {
+			logger.Info("phase", "name", p.name)
+			rep.Results = append(rep.Results, loadtest.Run(ctx, p.name, opts, p.fn))
+		}
+	}
+	rep.Results = append(rep.Results, loadtest.Run(ctx, "suggest via handler", opts, suggest))
+	rep.Ratios = ratios(rep.Results)
+
+	body, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(o.out, body, 0o644); err != nil {
+		return err
+	}
+	printTable(rep)
+	return nil
+}
+
+type query struct{ path, body string }
+
+// searchMix is the benchmark's query mix: each handler URL with the exact
+// Elasticsearch body the handler sends for it.
+func searchMix(s *search.Searcher) ([]query, error) {
+	cases := []struct {
+		path string
+		q    search.Query
+	}{
+		{"/api/search?q=krant&lang=nl", search.Query{Text: "krant", Lang: "nl"}},
+		{"/api/search?q=quotidien+regional&country=BE", search.Query{Text: "quotidien regional", Filters: map[string][]string{"country": {"BE"}}}},
+		{"/api/search?type=print&sort=circulation", search.Query{Filters: map[string][]string{"type": {"print"}}, Sort: search.SortCirculation}},
+		{"/api/search?q=magazine&lang=en&page_size=50", search.Query{Text: "magazine", Lang: "en", PageSize: 50}},
+		{"/api/search?subtype=daily&country=FR&sort=name", search.Query{Filters: map[string][]string{"subtype": {"daily"}, "country": {"FR"}}, Sort: search.SortName}},
+		{"/api/search?q=zeitung&lang=de", search.Query{Text: "zeitung", Lang: "de"}},
+		{"/api/search?q=gazete", search.Query{Text: "gazete"}},
+		{"/api/search?country=LU&circulation_min=1000", search.Query{Filters: map[string][]string{"country": {"LU"}}, Circulation: search.Range{Min: ptr(int64(1000))}}},
+	}
+	var out []query
+	for _, c := range cases {
+		b, err := s.Body(c.q)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.path, err)
+		}
+		out = append(out, query{path: c.path, body: string(b)})
+	}
+	return out, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func getOK(ctx context.Context, c *http.Client, u string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", u, res.Status)
+	}
+	return nil
+}
+
+// ratios compares each handler phase with its baseline, per round, and
+// keeps the best round (the one least disturbed by the machine).
+func ratios(rs []loadtest.Result) map[string]float64 {
+	by := map[string]loadtest.Result{}
+	for _, r := range rs {
+		by[r.Name] = r
+	}
+	out := map[string]float64{}
+	for _, kind := range []struct{ key, handler, base string }{
+		{"search", "search via handler", "search direct to Elasticsearch"},
+		{"detail", "detail via handler", "detail direct azcosmos ReadItem"},
+	} {
+		bestP99, bestTput := 0.0, 0.0
+		for round := 1; round <= 2; round++ {
+			h, b := by[fmt.Sprintf("%s (round %d)", kind.handler, round)], by[fmt.Sprintf("%s (round %d)", kind.base, round)]
+			if b.P99 == 0 || b.Achieved == 0 {
+				continue
+			}
+			p99 := float64(h.P99) / float64(b.P99)
+			tput := h.Achieved / b.Achieved
+			if bestP99 == 0 || p99 < bestP99 {
+				bestP99 = p99
+			}
+			if tput > bestTput {
+				bestTput = tput
+			}
+		}
+		out[kind.key+" p99 ratio"] = bestP99
+		out[kind.key+" throughput ratio"] = bestTput
+	}
+	return out
+}
+
+func printTable(rep report) {
+	fmt.Printf("| phase | rate/s | achieved/s | errors | p50 | p90 | p99 | max |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rep.Results {
+		fmt.Printf("| %s | %.0f | %.1f | %d | %s | %s | %s | %s |\n", r.Name, r.Rate, r.Achieved, r.Errors,
+			r.P50.Round(10*time.Microsecond), r.P90.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond))
+	}
+	for k, v := range rep.Ratios {
+		fmt.Printf("\n%s: %.3f", k, v)
+	}
+	fmt.Println()
+}
+
+func cleanupIndex(a *search.Admin) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if all, err := a.Indices(ctx); err == nil {
+		for _, idx := range all {
+			_ = a.DeleteIndex(ctx, idx)
+		}
+	}
+	if res, err := a.ES.Indices.DeleteIndexTemplate(search.TemplateName+"-"+a.Prefix, a.ES.Indices.DeleteIndexTemplate.WithContext(ctx)); err == nil {
+		res.Body.Close()
+	}
+}
+
+// toTitle turns a generated title into a catalogue title (the fields the
+// search projection and the detail view use).
+func toTitle(g gen.Title) *catalog.Title {
+	t := &catalog.Title{ID: catalog.StableID("bench", g.Key), SchemaVersion: catalog.SchemaVersion, Status: catalog.StatusActive,
+		Name: g.Name, MediaType: catalog.MediaType(g.MediaType), SubType: catalog.SubType(g.SubType), Segment: catalog.Segment(g.Segment),
+		Frequency: catalog.Frequency{Code: g.Frequency}, ContentLanguages: g.Languages, Topics: g.Topics,
+		Coverage:  catalog.Coverage{Countries: g.Countries, Regions: g.Regions, PostalCodes: g.PostalCodes},
+		Publisher: catalog.OrgRef{ID: g.PublisherID, Name: g.Publisher}, SalesHouse: catalog.OrgRef{ID: g.SalesHouseID, Name: g.SalesHouse},
+		UpdatedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Version: 1}
+	t.Description.Set(catalog.NL, g.DescNL, false)
+	t.Description.Set(catalog.FR, g.DescFR, false)
+	t.Description.Set(catalog.DE, g.DescDE, false)
+	t.Headline = map[string]catalog.Headline{}
+	if g.Circulation > 0 {
+		t.Headline["circulation"] = catalog.Headline{Value: float64(g.Circulation), Period: g.Period}
+	}
+	if g.Readership > 0 {
+		t.Headline["readership"] = catalog.Headline{Value: float64(g.Readership), Period: g.Period}
+	}
+	for i, ad := range g.Ads {
+		ap := catalog.AdProduct{ID: fmt.Sprintf("ap_%d", i), Channel: t.MediaType, Kind: "display",
+			Dimensions: catalog.Dimensions{Unit: ad.Unit, Width: ad.W, Height: ad.H, Seconds: ad.Seconds},
+			Prices:     []catalog.Price{{AmountMinor: ad.PriceCents, Currency: "EUR", Basis: ad.Basis, Type: "gross"}}}
+		ap.Name.Set(catalog.FR, ad.Name, false)
+		t.AdProducts = append(t.AdProducts, ap)
+	}
+	t.ContentHash = t.Hash()
+	return t
+}

@@ -1,0 +1,120 @@
+package maintenance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/mediaspecs/catalogue/shared/funchost"
+)
+
+// Step is one maintenance step. Each runs under its own timeout, so one stuck
+// step cannot eat the others' time, and a failed step does not skip the rest.
+type Step struct {
+	Name    string
+	Timeout time.Duration
+	Run     func(ctx context.Context) (result any, err error)
+}
+
+// Locker hands out named, expiring leases (cosmos.Leases).
+type Locker interface {
+	Acquire(ctx context.Context, name, owner string, ttl time.Duration) (release func(context.Context) error, err error)
+}
+
+// ReportWriter stores a job report (blob storage in production).
+type ReportWriter interface {
+	WriteReport(ctx context.Context, name string, body []byte) error
+}
+
+// Job runs the steps under a lease and writes a report.
+type Job struct {
+	Name     string // also the lease name
+	Steps    []Step
+	Leases   Locker
+	LeaseTTL time.Duration
+	Reports  ReportWriter
+	Logger   *slog.Logger
+}
+
+// StepReport is the outcome of one step.
+type StepReport struct {
+	Name     string        `json:"name"`
+	OK       bool          `json:"ok"`
+	Error    string        `json:"error,omitempty"`
+	Duration time.Duration `json:"duration"`
+	Result   any           `json:"result,omitempty"`
+}
+
+// JobReport is the outcome of one run.
+type JobReport struct {
+	Job       string        `json:"job"`
+	Owner     string        `json:"owner"`
+	Trigger   string        `json:"trigger"`
+	StartedAt time.Time     `json:"startedAt"`
+	Duration  time.Duration `json:"duration"`
+	OK        bool          `json:"ok"`
+	Steps     []StepReport  `json:"steps"`
+}
+
+// Run takes the lease, runs every step, writes the report, and returns the
+// steps' errors joined (nil when all succeeded). A held lease fails the run
+// at once: two runs never overlap.
+func (j *Job) Run(ctx context.Context, trigger string) (rep JobReport, err error) {
+	host, _ := os.Hostname()
+	rep = JobReport{Job: j.Name, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Trigger: trigger, StartedAt: time.Now().UTC()}
+	release, err := j.Leases.Acquire(ctx, j.Name, rep.Owner, j.LeaseTTL)
+	if err != nil {
+		return rep, fmt.Errorf("%s: lease: %w", j.Name, err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if rerr := release(rctx); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}()
+	var errs []error
+	for _, s := range j.Steps {
+		sctx, cancel := context.WithTimeout(ctx, s.Timeout)
+		start := time.Now()
+		result, serr := s.Run(sctx)
+		cancel()
+		sr := StepReport{Name: s.Name, OK: serr == nil, Duration: time.Since(start), Result: result}
+		if serr != nil {
+			sr.Error = serr.Error()
+			errs = append(errs, fmt.Errorf("%s: %w", s.Name, serr))
+			j.Logger.Error("maintenance step failed", slog.String("job", j.Name), slog.String("step", s.Name), slog.String("error", serr.Error()))
+		} else {
+			j.Logger.Info("maintenance step done", slog.String("job", j.Name), slog.String("step", s.Name), slog.Duration("duration", sr.Duration))
+		}
+		rep.Steps = append(rep.Steps, sr)
+	}
+	rep.Duration = time.Since(rep.StartedAt)
+	rep.OK = len(errs) == 0
+	body, _ := json.MarshalIndent(rep, "", "  ")
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("%s/%s.json", rep.StartedAt.Format("2006-01-02"), rep.StartedAt.Format("150405"))
+	if werr := j.Reports.WriteReport(wctx, name, body); werr != nil {
+		errs = append(errs, fmt.Errorf("writing the report: %w", werr))
+	}
+	return rep, errors.Join(errs...)
+}
+
+// Func is the timer function body (NightlyMaintenance). IsPastDue only changes
+// the trigger recorded: a late run is still a run.
+func (j *Job) Func(ctx context.Context, inv *funchost.Invocation) (*funchost.InvokeResponse, error) {
+	trigger := "timer"
+	if ti, err := inv.Timer("timer"); err == nil && ti.IsPastDue {
+		trigger = "timer (past due)"
+	}
+	rep, err := j.Run(ctx, trigger)
+	if err != nil {
+		return nil, err
+	}
+	return &funchost.InvokeResponse{Logs: []string{fmt.Sprintf("%s: %d steps ok in %s", j.Name, len(rep.Steps), rep.Duration.Round(time.Millisecond))}}, nil
+}

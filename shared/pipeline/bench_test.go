@@ -1,0 +1,167 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
+
+	"github.com/mediaspecs/catalogue/shared/catalog"
+	"github.com/mediaspecs/catalogue/shared/cosmos"
+	"github.com/mediaspecs/catalogue/shared/ingest"
+	"github.com/mediaspecs/catalogue/shared/ingest/gen"
+	"github.com/mediaspecs/catalogue/shared/pipeline"
+	"github.com/mediaspecs/catalogue/shared/stacktest"
+)
+
+var (
+	benchTitles  = flag.Int("bench.titles", 3000, "titles per file in the Cosmos benchmarks")
+	benchWriters = flag.Int("bench.writers", 32, "concurrent writers (pipeline) and upserters (plain loop)")
+)
+
+// benchCosmos returns a fresh media and changes container in a unique
+// database of the local Cosmos, with the retry policy the handler uses.
+func benchCosmos(b *testing.B) (media, changes *azcosmos.ContainerClient) {
+	b.Helper()
+	stacktest.Require(b, stacktest.Cosmos)
+	client, err := cosmos.NewClient(cosmos.ClientConfig{Endpoint: stacktest.CosmosEndpoint, Key: stacktest.CosmosKey,
+		CAFile: stacktest.CosmosCAFile(), MaxRetries: 9}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	name := stacktest.Name(b)
+	if _, err := client.CreateDatabase(b.Context(), azcosmos.DatabaseProperties{ID: name}, nil); err != nil {
+		b.Fatal(err)
+	}
+	db, _ := client.NewDatabase(name)
+	b.Cleanup(func() { _, _ = db.Delete(b.Context(), nil) })
+	for _, p := range []azcosmos.ContainerProperties{cosmos.MediaContainerProperties("media"), cosmos.ChangesContainerProperties("changes")} {
+		if _, err := db.CreateContainer(b.Context(), p, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	media, _ = db.NewContainer("media")
+	changes, _ = db.NewContainer("changes")
+	return media, changes
+}
+
+func benchFile(b *testing.B) []byte {
+	var buf bytes.Buffer
+	if _, err := gen.WriteCSV(&buf, gen.Options{Seed: 99, Titles: *benchTitles}, ';', "windows-1252"); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkFirstIngestVsReingest ingests a generated CSV into an empty
+// local Cosmos, then the same unchanged file again (a new blob version), and
+// reports both durations and the speed-up (goal ≥ 10×). It measures one
+// pass whatever b.N is: run with -benchtime=1x.
+func BenchmarkFirstIngestVsReingest(b *testing.B) {
+	media, changes := benchCosmos(b)
+	files := newMemFiles()
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: *benchWriters},
+		cosmos.NewStore(media), cosmos.NewChanges(changes), files, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := benchFile(b)
+	run := func() (time.Duration, *pipeline.Result) {
+		etag := files.put(drop, "bench/catalogue.csv", body)
+		start := time.Now()
+		res, err := p.Run(b.Context(), pipeline.File{Name: "bench/catalogue.csv", ETag: etag}, false, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start), res
+	}
+	for b.Loop() {
+	}
+	first, r1 := run()
+	again, r2 := run()
+	if r1.Report.Writes.Created != *benchTitles || r2.Report.Writes.Unchanged != *benchTitles {
+		b.Fatalf("first %+v, again %+v", r1.Report.Writes, r2.Report.Writes)
+	}
+	b.ReportMetric(first.Seconds(), "first-s")
+	b.ReportMetric(again.Seconds(), "reingest-s")
+	b.ReportMetric(first.Seconds()/again.Seconds(), "speedup-x")
+	b.ReportMetric(float64(*benchTitles)/first.Seconds(), "first-titles/s")
+}
+
+// BenchmarkPipelineVsPlainUpsert writes the same titles twice into empty
+// containers: once with a plain loop of concurrent azcosmos upserts (the
+// documents merged beforehand, nothing else), once through the pipeline
+// (parse, point read, merge, change record, conditional create). It reports
+// titles/s and Cosmos writes/s for both and their ratios (goal ≥ 0.8): the
+// pipeline writes a change record with every title, so its titles/s is at
+// most half the plain loop's on a write-bound Cosmos. One pass: -benchtime=1x.
+func BenchmarkPipelineVsPlainUpsert(b *testing.B) {
+	body := benchFile(b)
+	profile, err := ingest.LoadProfile("generic")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var docs [][]byte
+	var ids []string
+	now := time.Now().UTC()
+	_, err = ingest.Parse(b.Context(), ingest.Source{Supplier: "bench", Name: "catalogue.csv", R: bytes.NewReader(body), Size: int64(len(body))},
+		profile, ingest.DefaultLimits, func(p ingest.Parsed) error {
+			res := catalog.Merge(nil, p.Title, p.Provenance, now)
+			d, err := json.Marshal(res.Title)
+			docs, ids = append(docs, d), append(ids, res.Title.ID)
+			return err
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+	}
+
+	plainMedia, _ := benchCosmos(b)
+	start := time.Now()
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range *benchWriters {
+		wg.Go(func() {
+			for i := range next {
+				if _, err := plainMedia.UpsertItem(b.Context(), azcosmos.NewPartitionKeyString(ids[i]), docs[i], &azcosmos.ItemOptions{EnableContentResponseOnWrite: false}); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for i := range docs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	plain := float64(len(docs)) / time.Since(start).Seconds()
+
+	media, changes := benchCosmos(b)
+	files := newMemFiles()
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: *benchWriters},
+		cosmos.NewStore(media), cosmos.NewChanges(changes), files, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	etag := files.put(drop, "bench/catalogue.csv", body)
+	start = time.Now()
+	res, err := p.Run(b.Context(), pipeline.File{Name: "bench/catalogue.csv", ETag: etag}, false, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start).Seconds()
+	piped := float64(res.Report.Writes.Created) / elapsed
+	// Each created title is two Cosmos writes: its change record and itself.
+	pipedWrites := 2 * float64(res.Report.Writes.Created) / elapsed
+	b.ReportMetric(plain, "plain-writes/s")
+	b.ReportMetric(piped, "pipeline-titles/s")
+	b.ReportMetric(pipedWrites, "pipeline-writes/s")
+	b.ReportMetric(piped/plain, "titles-ratio")
+	b.ReportMetric(pipedWrites/plain, "writes-ratio")
+}

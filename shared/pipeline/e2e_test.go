@@ -1,0 +1,424 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue/v2"
+
+	"github.com/mediaspecs/catalogue/shared/catalog"
+	"github.com/mediaspecs/catalogue/shared/cosmos"
+	"github.com/mediaspecs/catalogue/shared/devhost"
+	"github.com/mediaspecs/catalogue/shared/ingest/gen"
+	"github.com/mediaspecs/catalogue/shared/pipeline"
+	"github.com/mediaspecs/catalogue/shared/stacktest"
+)
+
+// e2e is one run of the real handler under devhost against Azurite and
+// cosmosdb-server, with unique resource names.
+type e2e struct {
+	blobs             *azblob.Client
+	drop, reports     string
+	media, changes    *azcosmos.ContainerClient
+	ingestQ, reindexQ *azqueue.QueueClient
+}
+
+// TestEndToEndThroughDevhost drops generated files into Azurite and lets the
+// Event Grid stand-in, devhost and the real handler binary ingest them.
+func TestEndToEndThroughDevhost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: needs the local stack")
+	}
+	stacktest.Require(t, stacktest.Azurite)
+	stacktest.Require(t, stacktest.Cosmos)
+	env := setUpE2E(t)
+	ctx := t.Context()
+
+	csvOpts := gen.Options{Seed: 11, Titles: 150}
+	feedOpts := gen.Options{Seed: 12, Titles: 100}
+	var csvBody, feedBody bytes.Buffer
+	if _, err := gen.WriteCSV(&csvBody, csvOpts, ';', "windows-1252"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gen.WriteJSON(&feedBody, feedOpts, true); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"acme/catalogue.csv":        csvBody.Bytes(),
+		"sample-feed/titles.ndjson": feedBody.Bytes(),
+		"acme/broken.json":          []byte(`[{"id": "x1", "name": "Broken`),
+	}
+	etags := map[string]string{}
+	for name, body := range files {
+		etags[name] = env.upload(t, name, body)
+	}
+	for name, etag := range etags {
+		env.waitReport(t, name, etag)
+	}
+
+	// Reports and verdicts.
+	wantVerdict := map[string]string{"acme/catalogue.csv": "accepted", "sample-feed/titles.ndjson": "accepted", "acme/broken.json": "rejected"}
+	for name, etag := range etags {
+		rep := env.report(t, name, etag)
+		if rep.Verdict != wantVerdict[name] {
+			t.Errorf("%s: verdict %q (%s), want %q", name, rep.Verdict, rep.FileError, wantVerdict[name])
+		}
+	}
+	if !slices.Contains(env.list(t, env.reports), strings.TrimSuffix(pipeline.ReportName("acme/broken.json", etags["acme/broken.json"]), ".report.json")+".rejected.csv") {
+		t.Errorf("no rejected-rows CSV for the broken file: %v", env.list(t, env.reports))
+	}
+	// Moved blobs.
+	drop := env.list(t, env.drop)
+	for _, want := range []string{"processed/acme/catalogue.csv", "processed/sample-feed/titles.ndjson", "rejected/acme/broken.json"} {
+		if !slices.Contains(drop, want) {
+			t.Errorf("drop container lacks %s: %v", want, drop)
+		}
+	}
+	for name := range files {
+		if slices.Contains(drop, name) {
+			t.Errorf("%s is still in the drop folder", name)
+		}
+	}
+	// Documents in Cosmos: count and a sample field.
+	wantIDs := map[string]bool{}
+	for _, g := range gen.Generate(csvOpts) {
+		wantIDs[catalog.StableID("acme", g.Key)] = true
+	}
+	for _, g := range gen.Generate(feedOpts) {
+		wantIDs[catalog.StableID("sample-feed", g.Key)] = true
+	}
+	if got := countItems(t, env.media); got != len(wantIDs) {
+		t.Errorf("media documents = %d, want %d", got, len(wantIDs))
+	}
+	sample := gen.Generate(csvOpts)[42]
+	title, _, err := cosmos.NewStore(env.media).Get(ctx, catalog.StableID("acme", sample.Key))
+	if err != nil {
+		t.Fatalf("reading a sample title: %v", err)
+	}
+	if title.Name != sample.Name || title.Provenance[catalog.BlockIdentity].Supplier != "acme" {
+		t.Errorf("sample title: name %q supplier %q, want %q from acme", title.Name, title.Provenance[catalog.BlockIdentity].Supplier, sample.Name)
+	}
+	changes := countItems(t, env.changes)
+	if changes != len(wantIDs) {
+		t.Errorf("change records = %d, want %d", changes, len(wantIDs))
+	}
+	// Reindex messages: JSON objects of at most 48 KB carrying every id.
+	got := env.drainReindex(t)
+	for id := range wantIDs {
+		if !got[id] {
+			t.Errorf("id %s was never sent to reindex", id)
+			break
+		}
+	}
+	if len(got) != len(wantIDs) {
+		t.Errorf("reindex ids = %d, want %d", len(got), len(wantIDs))
+	}
+
+	// Re-dropping the same file is a no-op: no write, nothing to reindex.
+	etag := env.upload(t, "acme/catalogue.csv", csvBody.Bytes())
+	env.waitReport(t, "acme/catalogue.csv", etag)
+	rep := env.report(t, "acme/catalogue.csv", etag)
+	if rep.Writes.Created+rep.Writes.Updated != 0 || rep.Writes.Unchanged != csvOpts.Titles {
+		t.Errorf("re-drop writes = %+v, want %d unchanged and nothing written", rep.Writes, csvOpts.Titles)
+	}
+	if got := countItems(t, env.changes); got != changes {
+		t.Errorf("change records after the re-drop = %d, want still %d", got, changes)
+	}
+	env.waitQueueEmpty(t, env.ingestQ)
+	if again := env.drainReindex(t); len(again) != 0 {
+		t.Errorf("the re-drop sent %d ids to reindex, want none", len(again))
+	}
+}
+
+func setUpE2E(t *testing.T) *e2e {
+	t.Helper()
+	ctx := t.Context()
+	env := &e2e{}
+	var err error
+	env.blobs, env.drop = stacktest.BlobContainer(t)
+	_, env.reports = stacktest.BlobContainer(t)
+	if env.reports == env.drop {
+		t.Fatal("stacktest.Name returned the same name twice")
+	}
+	db := stacktest.CosmosDatabase(t)
+	for _, props := range []azcosmos.ContainerProperties{cosmos.MediaContainerProperties("media"), cosmos.ChangesContainerProperties("changes")} {
+		if _, err := db.CreateContainer(ctx, props, nil); err != nil {
+			t.Fatalf("creating %s: %v", props.ID, err)
+		}
+	}
+	if env.media, err = db.NewContainer("media"); err != nil {
+		t.Fatal(err)
+	}
+	if env.changes, err = db.NewContainer("changes"); err != nil {
+		t.Fatal(err)
+	}
+	env.ingestQ = stacktest.Queue(t)
+	env.reindexQ = stacktest.Queue(t)
+	qs := stacktest.QueueService(t)
+	ingestName, reindexName := queueName(env.ingestQ), queueName(env.reindexQ)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = qs.DeleteQueue(ctx, ingestName+"-poison", nil)
+		_, _ = qs.DeleteQueue(ctx, reindexName+"-poison", nil)
+	})
+
+	// An app root with only this function, its queues named by settings.
+	root := t.TempDir()
+	hostJSON, err := os.ReadFile(filepath.Join("..", "..", "host.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "host.json"), hostJSON)
+	fn, err := os.ReadFile(filepath.Join("..", "..", "functions", "IngestSupplierFile", "function.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn = bytes.Replace(fn, []byte(`"ingest-events"`), []byte(`"%INGEST_QUEUE%"`), 1)
+	fn = bytes.Replace(fn, []byte(`"reindex"`+",\n      \"connection\""), []byte(`"%REINDEX_QUEUE%"`+",\n      \"connection\""), 1)
+	if !bytes.Contains(fn, []byte("%REINDEX_QUEUE%")) || !bytes.Contains(fn, []byte("%INGEST_QUEUE%")) {
+		t.Fatalf("could not point function.json at the test queues:\n%s", fn)
+	}
+	writeFile(t, filepath.Join(root, "functions", "IngestSupplierFile", "function.json"), fn)
+
+	sample, err := os.ReadFile(filepath.Join("..", "..", "local.settings.sample.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var settings struct {
+		IsEncrypted bool              `json:"IsEncrypted"`
+		Values      map[string]string `json:"Values"`
+	}
+	if err := json.Unmarshal(sample, &settings); err != nil {
+		t.Fatal(err)
+	}
+	dbProps, err := db.Read(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"COSMOS_CA_FILE": stacktest.CosmosCAFile(), "COSMOS_DATABASE": dbProps.DatabaseProperties.ID,
+		"COSMOS_CONTAINER": "media", "CHANGES_CONTAINER": "changes",
+		"SUPPLIER_CONTAINER": env.drop, "REPORTS_CONTAINER": env.reports,
+		"INGEST_QUEUE": ingestName, "REINDEX_QUEUE": reindexName, "INGEST_WRITERS": "16",
+	} {
+		settings.Values[k] = v
+	}
+	raw, _ := json.Marshal(settings)
+	settingsFile := filepath.Join(root, "local.settings.json")
+	writeFile(t, settingsFile, raw)
+
+	bin := filepath.Join(t.TempDir(), "handler")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/mediaspecs/catalogue/shared/cmd/handler")
+	cmd.Dir = filepath.Join("..", "..")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./shared/cmd/handler: %v\n%s", err, b)
+	}
+	logw := &lockedLog{t: t}
+	host, err := devhost.New(devhost.Config{
+		Root: root, SettingsFile: settingsFile, Handler: bin, Addr: "127.0.0.1:0", Env: os.Environ(),
+		EventGrid:   devhost.EventGridConfig{StateFile: filepath.Join(t.TempDir(), "eventgrid.json"), Interval: 200 * time.Millisecond},
+		Logger:      slog.New(slog.NewTextHandler(logw, nil)),
+		Stdout:      logw,
+		Stderr:      logw,
+		StopTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("devhost.New: %v", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- host.Run(runCtx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("devhost.Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("devhost did not stop")
+		}
+		logw.close()
+	})
+	select {
+	case <-host.Ready():
+	case err := <-done:
+		t.Fatalf("devhost stopped before ready: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("devhost not ready")
+	}
+	return env
+}
+
+func queueName(q *azqueue.QueueClient) string {
+	u := strings.TrimSuffix(q.URL(), "/")
+	return u[strings.LastIndex(u, "/")+1:]
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lockedLog forwards devhost and handler output to t.Log until the test ends.
+type lockedLog struct {
+	mu     sync.Mutex
+	t      *testing.T
+	closed bool
+}
+
+func (l *lockedLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.t.Log(strings.TrimSpace(string(b)))
+	}
+	return len(b), nil
+}
+
+func (l *lockedLog) close() { l.mu.Lock(); l.closed = true; l.mu.Unlock() }
+
+func (e *e2e) upload(t *testing.T, name string, body []byte) string {
+	t.Helper()
+	res, err := e.blobs.UploadBuffer(t.Context(), e.drop, name, body, nil)
+	if err != nil {
+		t.Fatalf("uploading %s: %v", name, err)
+	}
+	return `"` + strings.Trim(string(*res.ETag), `"`) + `"`
+}
+
+func (e *e2e) waitReport(t *testing.T, name, etag string) {
+	t.Helper()
+	want := pipeline.ReportName(name, etag)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if slices.Contains(e.list(t, e.reports), want) {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("no report %s after 90 s; reports: %v; drop: %v", want, e.list(t, e.reports), e.list(t, e.drop))
+}
+
+type e2eReport struct {
+	Verdict   string          `json:"verdict"`
+	FileError string          `json:"fileError"`
+	Writes    pipeline.Writes `json:"writes"`
+}
+
+func (e *e2e) report(t *testing.T, name, etag string) e2eReport {
+	t.Helper()
+	res, err := e.blobs.DownloadStream(t.Context(), e.reports, pipeline.ReportName(name, etag), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r e2eReport
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *e2e) list(t *testing.T, containerName string) []string {
+	t.Helper()
+	var out []string
+	pager := e.blobs.NewListBlobsFlatPager(containerName, &container.ListBlobsFlatOptions{})
+	for pager.More() {
+		page, err := pager.NextPage(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range page.Segment.BlobItems {
+			out = append(out, *b.Name)
+		}
+	}
+	return out
+}
+
+// drainReindex reads every reindex message, checking each is a JSON object
+// of at most 48 KB, and returns the ids they carry.
+func (e *e2e) drainReindex(t *testing.T) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for {
+		res, err := e.reindexQ.DequeueMessages(t.Context(), &azqueue.DequeueMessagesOptions{NumberOfMessages: to.Ptr[int32](32)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Messages) == 0 {
+			return ids
+		}
+		for _, m := range res.Messages {
+			text := []byte(*m.MessageText)
+			if b, err := base64.StdEncoding.DecodeString(*m.MessageText); err == nil {
+				text = b
+			}
+			if len(text) > pipeline.MaxMessageBytes {
+				t.Errorf("reindex message of %d bytes, over %d", len(text), pipeline.MaxMessageBytes)
+			}
+			var msg pipeline.ReindexMessage
+			if err := json.Unmarshal(text, &msg); err != nil {
+				t.Errorf("reindex message is not a JSON object: %v: %.200s", err, text)
+				continue
+			}
+			for _, id := range msg.IDs {
+				ids[id] = true
+			}
+			if _, err := e.reindexQ.DeleteMessage(t.Context(), *m.MessageID, *m.PopReceipt, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func (e *e2e) waitQueueEmpty(t *testing.T, q *azqueue.QueueClient) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		p, err := q.GetProperties(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ApproximateMessagesCount != nil && *p.ApproximateMessagesCount == 0 {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatal("the ingest queue did not empty")
+}
+
+func countItems(t *testing.T, c *azcosmos.ContainerClient) int {
+	t.Helper()
+	n := 0
+	pager := c.NewQueryItemsPager("SELECT c.id FROM c", azcosmos.NewPartitionKey(), nil)
+	for pager.More() {
+		page, err := pager.NextPage(t.Context())
+		if err != nil {
+			t.Fatalf("counting items: %v", err)
+		}
+		n += len(page.Items)
+	}
+	return n
+}

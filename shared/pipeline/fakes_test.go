@@ -1,0 +1,248 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/catalog"
+)
+
+// memTitles is an in-memory title store with ETags and fault injection.
+type memTitles struct {
+	mu   sync.Mutex
+	docs map[string][]byte
+	// deliveries are stored beside each document, as cosmos.Store does.
+	deliveries map[string]map[string]string
+	etags      map[string]int
+	writes     atomic.Int64
+	// failAfter > 0 makes every write after that many fail as Unavailable.
+	failAfter int64
+	// busy counts concurrent writes per id, to catch a broken worker key.
+	busy map[string]int
+	// overlap is set when one id was written concurrently.
+	overlap atomic.Bool
+}
+
+func newMemTitles() *memTitles {
+	return &memTitles{docs: map[string][]byte{}, etags: map[string]int{}, busy: map[string]int{}, deliveries: map[string]map[string]string{}}
+}
+
+func (m *memTitles) Get(_ context.Context, id string) (*catalog.Title, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.docs[id]
+	if !ok {
+		return nil, "", fmt.Errorf("%w: %s", apperr.NotFound, id)
+	}
+	var t catalog.Title
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, "", err
+	}
+	return &t, fmt.Sprint(m.etags[id]), nil
+}
+
+func (m *memTitles) write(t *catalog.Title, d map[string]string, check func() error) (string, error) {
+	m.mu.Lock()
+	m.busy[t.ID]++
+	if m.busy[t.ID] > 1 {
+		m.overlap.Store(true)
+	}
+	m.mu.Unlock()
+	defer func() { m.mu.Lock(); m.busy[t.ID]--; m.mu.Unlock() }()
+	if m.failAfter > 0 && m.writes.Load() >= m.failAfter {
+		return "", fmt.Errorf("%w: injected cosmos outage", apperr.Unavailable)
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := check(); err != nil {
+		return "", err
+	}
+	m.docs[t.ID] = b
+	m.deliveries[t.ID] = maps.Clone(d)
+	m.etags[t.ID]++
+	m.writes.Add(1)
+	return fmt.Sprint(m.etags[t.ID]), nil
+}
+
+func (m *memTitles) CreateDelivered(_ context.Context, t *catalog.Title, d map[string]string) (string, error) {
+	return m.write(t, d, func() error {
+		if _, ok := m.docs[t.ID]; ok {
+			return fmt.Errorf("%w: exists", apperr.Conflict)
+		}
+		return nil
+	})
+}
+
+func (m *memTitles) ReplaceDelivered(_ context.Context, t *catalog.Title, d map[string]string, ifMatch string) (string, error) {
+	return m.write(t, d, func() error {
+		if fmt.Sprint(m.etags[t.ID]) != ifMatch {
+			return fmt.Errorf("%w: etag", apperr.Conflict)
+		}
+		return nil
+	})
+}
+
+func (m *memTitles) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.docs)
+}
+
+// memChanges records change records by id, counting every Put.
+type memChanges struct {
+	mu   sync.Mutex
+	byID map[string]catalog.Change
+	puts int
+}
+
+func (c *memChanges) Put(_ context.Context, ch catalog.Change) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = map[string]catalog.Change{}
+	}
+	c.byID[ch.ID] = ch
+	c.puts++
+	return nil
+}
+
+// memFiles is an in-memory blob store: container/name → body and ETag.
+type memFiles struct {
+	mu    sync.Mutex
+	blobs map[string]memBlob
+	n     int
+	// openErr, when set, is returned by Open (an unreachable Storage).
+	openErr error
+}
+
+type memBlob struct {
+	body []byte
+	etag string
+}
+
+func newMemFiles() *memFiles { return &memFiles{blobs: map[string]memBlob{}} }
+
+func (f *memFiles) put(container, name string, body []byte) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	etag := fmt.Sprintf(`"0x%X"`, f.n)
+	f.blobs[container+"/"+name] = memBlob{body: bytes.Clone(body), etag: etag}
+	return etag
+}
+
+func (f *memFiles) get(container, name string) (memBlob, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.blobs[container+"/"+name]
+	return b, ok
+}
+
+func (f *memFiles) names(container string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for k := range f.blobs {
+		if n, ok := strings.CutPrefix(k, container+"/"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (f *memFiles) Open(_ context.Context, container, name, etag string) (io.ReadCloser, int64, error) {
+	if f.openErr != nil {
+		return nil, 0, f.openErr
+	}
+	b, ok := f.get(container, name)
+	switch {
+	case !ok:
+		return nil, 0, fmt.Errorf("%w: %s", apperr.NotFound, name)
+	case etag != "" && b.etag != etag:
+		return nil, 0, fmt.Errorf("%w: etag", apperr.Conflict)
+	}
+	return io.NopCloser(bytes.NewReader(b.body)), int64(len(b.body)), nil
+}
+
+func (f *memFiles) Read(_ context.Context, container, name string) ([]byte, error) {
+	b, ok := f.get(container, name)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", apperr.NotFound, name)
+	}
+	return b.body, nil
+}
+
+func (f *memFiles) Exists(_ context.Context, container, name string) (bool, error) {
+	_, ok := f.get(container, name)
+	return ok, nil
+}
+
+func (f *memFiles) Put(_ context.Context, container, name, _ string, body []byte) error {
+	f.put(container, name, body)
+	return nil
+}
+
+func (f *memFiles) Copy(_ context.Context, container, src, dst, etag string) error {
+	b, ok := f.get(container, src)
+	if !ok {
+		return fmt.Errorf("%w: %s", apperr.NotFound, src)
+	}
+	if b.etag != etag {
+		return fmt.Errorf("%w: etag", apperr.Conflict)
+	}
+	f.put(container, dst, b.body)
+	return nil
+}
+
+func (f *memFiles) DeleteVersion(_ context.Context, container, name, etag string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if b, ok := f.blobs[container+"/"+name]; ok && b.etag == etag {
+		delete(f.blobs, container+"/"+name)
+	}
+	return nil
+}
+
+func (m *memTitles) GetMany(ctx context.Context, ids []string) (map[string]*catalog.Title, map[string]string, error) {
+	titles, etags := map[string]*catalog.Title{}, map[string]string{}
+	for _, id := range ids {
+		t, etag, err := m.Get(ctx, id)
+		if err == nil {
+			titles[id], etags[id] = t, etag
+		}
+	}
+	return titles, etags, nil
+}
+
+func (m *memTitles) Fingerprints(_ context.Context, ids []string) (map[string]string, map[string]map[string]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	hashes, deliveries := map[string]string{}, map[string]map[string]string{}
+	for _, id := range ids {
+		b, ok := m.docs[id]
+		if !ok {
+			continue
+		}
+		var t catalog.Title
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, nil, err
+		}
+		hashes[id] = t.ContentHash
+		if d := m.deliveries[id]; d != nil {
+			deliveries[id] = maps.Clone(d)
+		}
+	}
+	return hashes, deliveries, nil
+}

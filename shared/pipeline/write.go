@@ -1,0 +1,386 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/catalog"
+	"github.com/mediaspecs/catalogue/shared/ingest"
+)
+
+// idSet collects the ids of one file, in first-seen order.
+type idSet struct {
+	changed, all []string
+	seen         map[string]bool
+	seenChanged  map[string]bool
+}
+
+func (s *idSet) add(id string, changed bool) {
+	if !s.seen[id] {
+		s.seen[id] = true
+		s.all = append(s.all, id)
+	}
+	if changed && !s.seenChanged[id] {
+		s.seenChanged[id] = true
+		s.changed = append(s.changed, id)
+	}
+}
+
+// outcome is what writing one parsed title did.
+type outcome int
+
+const (
+	unchanged outcome = iota
+	created
+	updated
+)
+
+// ingest parses the file and writes its titles. The error is an
+// infrastructure failure; everything about the file is in the report.
+func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, received time.Time, log *slog.Logger) (*ingest.Report, *idSet, Writes, error) {
+	ids := &idSet{seen: map[string]bool{}, seenChanged: map[string]bool{}}
+	supplier, file, ok := strings.Cut(f.Name, "/")
+	if !ok || supplier == "" {
+		return fileReport(f, "", "", "files must be dropped into a supplier folder: <container>/<supplier>/<file>"), ids, Writes{}, nil
+	}
+	profileName := p.cfg.Profiles.For(supplier)
+	profile, err := ingest.LoadProfile(profileName)
+	if err != nil {
+		return fileReport(f, supplier, profileName, err.Error()), ids, Writes{}, nil
+	}
+	now := p.cfg.Now().UTC()
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu       sync.Mutex
+		w        Writes
+		rejected []rejection
+		workers  sync.WaitGroup
+	)
+	// Writers: one queue each, chosen by title id, so one id is written by
+	// one goroutine in file order.
+	queues := make([]chan item, p.cfg.Writers)
+	for i := range queues {
+		queues[i] = make(chan item, 2*prefetchBatch/p.cfg.Writers+4)
+		workers.Go(func() {
+			for it := range queues[i] {
+				if ctx.Err() != nil {
+					continue // drain after a failure
+				}
+				out, refused, err := p.write(ctx, it, received, now)
+				mu.Lock()
+				switch {
+				case err == nil:
+					ids.add(it.parsed.Title.ID, out != unchanged)
+					switch out {
+					case created:
+						w.Created++
+					case updated:
+						w.Updated++
+					default:
+						w.Unchanged++
+					}
+					if refused {
+						w.Refused++
+					}
+				case errors.Is(err, apperr.InvalidArgument):
+					rejected = append(rejected, rejection{it.parsed, err})
+				default:
+					cancel(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	// Prefetch: titles are read in batches (one query per batch, up to
+	// prefetchers at once) and dispatched to the writers in file order.
+	batches := make(chan *batch, prefetchers)
+	var dispatcher sync.WaitGroup
+	dispatcher.Go(func() {
+		for b := range batches {
+			<-b.ready
+			if b.err != nil {
+				cancel(b.err)
+			}
+			for i, parsed := range b.items {
+				if ctx.Err() != nil {
+					break
+				}
+				id := parsed.Title.ID
+				it := item{parsed: parsed, stored: b.titles[id], etag: b.etags[id], prefetched: !b.repeat[i],
+					delivery: b.delivery[i], deliveries: b.deliveries[id], skip: b.skip[i]}
+				select {
+				case queues[shard(id, len(queues))] <- it:
+				case <-ctx.Done():
+				}
+			}
+		}
+		for _, q := range queues {
+			close(q)
+		}
+	})
+	var cur []ingest.Parsed
+	fileIDs := map[string]struct{}{} // to spot an id delivered twice in the file
+	flush := func() error {
+		if len(cur) == 0 {
+			return nil
+		}
+		b := &batch{items: cur, ready: make(chan struct{}), repeat: make([]bool, len(cur))}
+		for i, it := range cur {
+			if _, dup := fileIDs[it.Title.ID]; dup {
+				b.repeat[i] = true
+			}
+			fileIDs[it.Title.ID] = struct{}{}
+		}
+		cur = nil
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		go func() {
+			defer close(b.ready)
+			b.err = p.prefetch(ctx, supplier, b)
+		}()
+		return nil
+	}
+	src := ingest.Source{Supplier: supplier, Name: path.Base(file), R: r, Size: size}
+	rep, perr := ingest.Parse(ctx, src, profile, p.cfg.Limits, func(parsed ingest.Parsed) error {
+		cur = append(cur, parsed)
+		if len(cur) >= prefetchBatch {
+			return flush()
+		}
+		return ctx.Err()
+	})
+	if perr == nil {
+		perr = flush()
+	}
+	close(batches)
+	dispatcher.Wait()
+	workers.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		return nil, nil, Writes{}, fmt.Errorf("ingesting %s: %w", f.Name, cause)
+	}
+	if perr != nil {
+		return nil, nil, Writes{}, fmt.Errorf("ingesting %s: %w", f.Name, perr)
+	}
+	applyRejections(rep, rejected)
+	if w.Refused > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d titles: blocks maintained by another supplier or by MediaSpecs were left unchanged", w.Refused))
+	}
+	return rep, ids, w, nil
+}
+
+// applyRejections adds titles rejected after parsing (too large to store)
+// to rep, moving their rows from accepted to rejected and re-judging the file.
+func applyRejections(rep *ingest.Report, rejected []rejection) {
+	for _, rj := range rejected {
+		rep.Errors = append(rep.Errors, ingest.RowError{Row: rj.parsed.FirstRow, Key: keyOf(rj.parsed), Reason: rj.err.Error()})
+		rep.ErrorCount++
+		rep.Titles--
+		rep.RejectedTitles++
+		rep.AcceptedRows -= rj.parsed.Rows
+		rep.RejectedRows += rj.parsed.Rows
+	}
+	if len(rejected) == 0 {
+		return
+	}
+	switch {
+	case rep.FileError != "":
+	case rep.AcceptedRows <= 0:
+		rep.Verdict, rep.FileError = ingest.Rejected, "no row could be imported: see errors"
+	default:
+		rep.Verdict = ingest.AcceptedWithRejections
+	}
+}
+
+// Validate checks a file offline exactly as the pipeline would before
+// writing: the profile's parser, normaliser and validator, then the document
+// size limit of each title as created. Nothing is stored. The error is a
+// read error of src.R, not a verdict: see the report.
+func Validate(ctx context.Context, src ingest.Source, profile *ingest.Profile, lim ingest.Limits) (*ingest.Report, error) {
+	var rejected []rejection
+	now := time.Now().UTC()
+	rep, err := ingest.Parse(ctx, src, profile, lim, func(parsed ingest.Parsed) error {
+		res := catalog.Merge(nil, parsed.Title, parsed.Provenance, now)
+		if _, err := catalog.CheckSize(&res.Title); err != nil {
+			rejected = append(rejected, rejection{parsed, err})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	applyRejections(rep, rejected)
+	return rep, nil
+}
+
+type rejection struct {
+	parsed ingest.Parsed
+	err    error
+}
+
+func keyOf(p ingest.Parsed) string {
+	if k, ok := p.Title.Identifiers.SupplierKeys[p.Provenance.Supplier]; ok {
+		return k
+	}
+	return p.Title.ID
+}
+
+// shard picks the writer of a title id: one id, one writer, in order.
+func shard(id string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
+}
+
+// write merges one parsed title into the store, starting from the
+// prefetched document and re-reading it after a conflict. It returns
+// InvalidArgument errors for titles the supplier must fix (too large) and
+// other errors for infrastructure failures.
+func (p *Pipeline) write(ctx context.Context, it item, received, now time.Time) (outcome, bool, error) {
+	parsed := it.parsed
+	prov := parsed.Provenance
+	prov.ReceivedAt, prov.ImportedAt = received.UTC(), now
+	id := parsed.Title.ID
+	if it.skip {
+		return unchanged, false, nil
+	}
+	old, etag := it.stored, it.etag
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 || !it.prefetched {
+			var err error
+			old, etag, err = p.titles.Get(ctx, id)
+			if errors.Is(err, apperr.NotFound) {
+				old, err = nil, nil
+			}
+			if err != nil {
+				return 0, false, err
+			}
+		}
+		res := catalog.Merge(old, parsed.Title, prov, now)
+		refused := len(res.Refused) > 0
+		if res.Unchanged {
+			return unchanged, refused, nil
+		}
+		if _, err := catalog.CheckSize(&res.Title); err != nil {
+			return 0, false, err
+		}
+		// The change record first: if the title write then fails, the retry
+		// produces the same version and overwrites the same record; the
+		// other order could lose the record of a write.
+		if err := p.changes.Put(ctx, catalog.NewChange(old, res, prov, now)); err != nil {
+			return 0, false, err
+		}
+		deliveries := maps.Clone(it.deliveries)
+		if deliveries == nil || attempt > 0 {
+			deliveries = map[string]string{} // after a re-read the others' are unknown: only ours
+		}
+		deliveries[prov.Supplier] = it.delivery + ":" + res.Title.ContentHash
+		var err error
+		if old == nil {
+			_, err = p.titles.CreateDelivered(ctx, &res.Title, deliveries)
+		} else {
+			_, err = p.titles.ReplaceDelivered(ctx, &res.Title, deliveries, etag)
+		}
+		switch {
+		case err == nil && old == nil:
+			return created, refused, nil
+		case err == nil:
+			return updated, refused, nil
+		case errors.Is(err, apperr.Conflict) && attempt < p.cfg.ConflictRetries:
+			continue // another writer won (or the prefetch was stale): re-read and merge onto its version
+		default:
+			return 0, false, err
+		}
+	}
+}
+
+// Prefetch sizing: titles are looked up prefetchBatch at a time, with up to
+// prefetchers batches in flight. Larger batches mean fewer queries (each
+// fans out to every partition; the local emulator even scans the whole
+// container per query) but more titles held in memory: at most
+// (prefetchers+1) × prefetchBatch, whatever the file size.
+const (
+	prefetchBatch = 500
+	prefetchers   = 4
+)
+
+// batch is one prefetch: parsed titles in file order and what is stored.
+type batch struct {
+	items []ingest.Parsed
+	ready chan struct{}
+	// repeat[i] says items[i]'s id came earlier in the file: its writer
+	// reads the document afresh, after the earlier write.
+	repeat []bool
+	// delivery[i] is the hash of items[i] as delivered; skip[i] says it is
+	// known unchanged from the fingerprints alone.
+	delivery   []string
+	skip       []bool
+	deliveries map[string]map[string]string
+	titles     map[string]*catalog.Title
+	etags      map[string]string
+	err        error
+}
+
+// prefetch fills b: fingerprints for every id, then the full documents of
+// the existing titles that the fingerprints cannot prove unchanged.
+func (p *Pipeline) prefetch(ctx context.Context, supplier string, b *batch) error {
+	ids := make([]string, len(b.items))
+	b.delivery = make([]string, len(b.items))
+	b.skip = make([]bool, len(b.items))
+	for i, it := range b.items {
+		ids[i] = it.Title.ID
+		t := it.Title
+		t.Measurements = slices.Clone(t.Measurements) // Hash must not see Merge's edits
+		b.delivery[i] = t.Hash()
+	}
+	hashes, deliveries, err := p.titles.Fingerprints(ctx, ids)
+	if err != nil {
+		return err
+	}
+	b.deliveries = deliveries
+	var read []string
+	for i, id := range ids {
+		stored, exists := hashes[id]
+		switch {
+		case b.repeat[i], !exists:
+			// A repeat is read by its writer; a new title needs no read.
+		case deliveries[id][supplier] == b.delivery[i]+":"+stored:
+			b.skip[i] = true
+		default:
+			read = append(read, id)
+		}
+	}
+	b.titles, b.etags = map[string]*catalog.Title{}, map[string]string{}
+	if len(read) > 0 {
+		b.titles, b.etags, err = p.titles.GetMany(ctx, read)
+	}
+	return err
+}
+
+// item is one title for a writer: the parsed delivery and the stored
+// document as prefetched (nil when none).
+type item struct {
+	parsed     ingest.Parsed
+	stored     *catalog.Title
+	etag       string
+	prefetched bool
+	// skip: known unchanged from the fingerprints; delivery is the hash of
+	// the delivered title and deliveries the stored fingerprints.
+	skip       bool
+	delivery   string
+	deliveries map[string]string
+}
