@@ -3,10 +3,6 @@ package ingest_test
 import (
 	"bytes"
 	"context"
-	"flag"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mediaspecs/catalogue/shared/ingest"
@@ -121,28 +117,5 @@ func TestGeneratedEveryFormat(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-var (
-	genOut  = flag.String("gen.out", "", "directory to write generated files in every format (TestGenerateFiles)")
-	genRows = flag.Int("gen.titles", 10000, "titles per generated file (10000, 100000, 1000000)")
-)
-
-// TestGenerateFiles writes large generated files on demand:
-//
-//	go test ./shared/ingest -run TestGenerateFiles -gen.out=/tmp/gen -gen.titles=1000000
-func TestGenerateFiles(t *testing.T) {
-	if *genOut == "" {
-		t.Skip("set -gen.out to generate files")
-	}
-	opts := gen.Options{Seed: 1, Titles: *genRows}
-	for _, f := range []string{"csv", "tsv", "xlsx", "json", "ndjson", "xml"} {
-		data, _ := writeFormat(t, f, opts)
-		path := filepath.Join(*genOut, fmt.Sprintf("titles-%d.%s", *genRows, f))
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s (%d bytes)", path, len(data))
 	}
 }

@@ -10,6 +10,8 @@
 //	mediactl seed [-titles 500] [-seed 1]
 //	                     upload a generated sample catalogue (CSV + NDJSON)
 //	                     into the drop container for the running app to ingest.
+//	mediactl generate [-out DIR] [-titles N] [-formats csv,ndjson,...]
+//	                     write large generated supplier files (never committed).
 //	mediactl package [-out dist]
 //	                     build the deployable Function App (see shared/pack):
 //	                     dist/ and dist.zip, from the repository root.
@@ -73,6 +75,8 @@ func realMain(ctx context.Context, args []string, out io.Writer) error {
 		return provision(ctx, cfg, out)
 	case "validate":
 		return validate(ctx, rest, out)
+	case "generate":
+		return generate(rest, out)
 	case "seed":
 		cfg, err := config.Load(func(k string) (string, bool) {
 			if k == "FUNCTIONS_CUSTOMHANDLER_PORT" {
