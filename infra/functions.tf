@@ -59,6 +59,11 @@ locals {
     REBUILD_TIMEOUT               = "20m"
     DRIFT_TIMEOUT                 = "5m"
     RETENTION_TIMEOUT             = "3m"
+
+    # Identity: access tokens of this Keycloak realm, audience mediaspecs-api
+    # (the realm's audience mapper); shared/auth.
+    OIDC_ISSUER   = var.oidc_issuer
+    OIDC_AUDIENCE = "mediaspecs-api"
   }
 
   # What the Functions host and the Azure SDK need besides the handler's own

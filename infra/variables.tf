@@ -183,3 +183,13 @@ variable "cosmos_429_ratio_percent" {
   type        = number
   default     = 5
 }
+
+variable "oidc_issuer" {
+  description = "The Keycloak realm that issues the API's access tokens, exactly as tokens carry it in iss (https://<host>/realms/mediaspecs); the handler runs OIDC discovery at it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^https://[^/]+/realms/[^/]+$", var.oidc_issuer))
+    error_message = "oidc_issuer must be an https realm URL such as https://id.example.com/realms/mediaspecs, without a trailing slash."
+  }
+}

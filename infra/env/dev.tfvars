@@ -14,3 +14,6 @@ alert_email_addresses         = ["mediaspecs-ops@example.com"]
 rejected_file_retention_days  = 30
 processed_file_retention_days = 30
 report_retention_days         = 30
+
+# The Keycloak realm issuing the API's access tokens (placeholder host until the identity provider is deployed).
+oidc_issuer = "https://id-dev.mediaspecs.example.com/realms/mediaspecs"

@@ -15,3 +15,6 @@ alert_email_addresses         = ["mediaspecs-ops@example.com"]
 processed_file_retention_days = 365
 rejected_file_retention_days  = 90
 report_retention_days         = 180
+
+# The Keycloak realm issuing the API's access tokens (placeholder host until the identity provider is deployed).
+oidc_issuer = "https://id.mediaspecs.example.com/realms/mediaspecs"

@@ -15,9 +15,11 @@ import (
 
 	"github.com/mediaspecs/catalogue/shared/apidoc"
 	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/auth"
 	"github.com/mediaspecs/catalogue/shared/funchost"
 	"github.com/mediaspecs/catalogue/shared/health"
 	"github.com/mediaspecs/catalogue/shared/search"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 // Route binds one function to the handler path the host calls: the declared
@@ -49,6 +51,9 @@ type Deps struct {
 	Reindex funchost.Func
 	// Maintenance is the NightlyMaintenance function body; nil fails every invocation.
 	Maintenance funchost.Func
+	// Auth authenticates callers of the gated routes (access.go); nil
+	// answers 503 on every route that needs a role.
+	Auth auth.Authenticator
 }
 
 // Server holds the routes of every function.
@@ -89,8 +94,19 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ready"}`))
 	})
+	// Prometheus metrics for the local Prometheus to scrape. Not a function:
+	// in Azure the host only forwards declared function routes (under /api/)
+	// and envelopes, so /metrics never leaves the instance; there metrics go
+	// out over OTLP (shared/telemetry, OTEL_EXPORTER_OTLP_ENDPOINT).
+	mux.Handle("GET /metrics", telemetry.MetricsHandler())
 	for _, rt := range s.Routes() {
-		mux.Handle(rt.Pattern(), rt.Handler)
+		h := rt.Handler
+		if _, ok := h.(*funchost.Handler); ok {
+			// Queue and timer invocations: the same span and RED metrics
+			// as the HTTP routes get in serveAPI.
+			h = telemetry.Instrument(rt.Function, h)
+		}
+		mux.Handle(rt.Pattern(), h)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apperr.WriteProblem(w, r, fmt.Errorf("%w: no function serves %s %s", apperr.NotFound, r.Method, r.URL.Path))
@@ -101,7 +117,10 @@ func (s *Server) Handler() http.Handler {
 // serveAPI adapts an apiFunc: it logs one line per request with the host's
 // invocation id, turns errors into problem details, and recovers panics.
 func (s *Server) serveAPI(function string, fn apiFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// telemetry.Instrument: the route's span (joining the host's
+	// traceparent) and RED metrics; r.Context() below carries the span, so
+	// the lines logged with it carry trace_id and span_id.
+	return telemetry.Instrument(function, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		log := s.deps.Logger.With(
 			slog.String("function", function),
@@ -114,10 +133,14 @@ func (s *Server) serveAPI(function string, fn apiFunc) http.Handler {
 		err := func() (err error) {
 			defer func() {
 				if p := recover(); p != nil {
-					log.Error("panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+					log.ErrorContext(r.Context(), "panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 					err = fmt.Errorf("panic in %s", function)
 				}
 			}()
+			r, err := s.authorize(rec, r, function)
+			if err != nil {
+				return err
+			}
 			return fn(rec, r)
 		}()
 		if err != nil {
@@ -128,9 +151,9 @@ func (s *Server) serveAPI(function string, fn apiFunc) http.Handler {
 			}
 			log.Log(r.Context(), level, "request failed", slog.Int("status", status), slog.String("error", err.Error()))
 		}
-		log.Info("request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		log.InfoContext(r.Context(), "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
-	})
+	}))
 }
 
 type statusRecorder struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/auth"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 )
 
@@ -22,9 +23,9 @@ type MediaReader interface {
 // mediaID bounds what a title id can look like, so junk never reaches Cosmos.
 var mediaID = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// mediaView is the public, localised shape of one title. Contacts and prices
-// are withheld until identity lands (issue 7 gates them by role): the detail
-// route is not yet authenticated, and both are subscriber data.
+// mediaView is the localised shape of one title. Contacts and the ad
+// products' prices are subscriber data: they are filled in only when
+// fieldsFor (access.go) allows them, and omitted otherwise.
 type mediaView struct {
 	ID               string           `json:"id"`
 	Name             string           `json:"name"`
@@ -43,6 +44,7 @@ type mediaView struct {
 	SalesHouse       *catalog.OrgRef  `json:"salesHouse,omitempty"`
 	Audience         []audienceFigure `json:"audience,omitempty"`
 	AdProducts       []adProductView  `json:"adProducts,omitempty"`
+	Contacts         []contactView    `json:"contacts,omitempty"`
 	UpdatedAt        time.Time        `json:"updatedAt"`
 	Version          int64            `json:"version"`
 }
@@ -74,6 +76,27 @@ type adProductView struct {
 	Dimensions catalog.Dimensions `json:"dimensions"`
 	Delivery   string             `json:"delivery,omitempty"`
 	Deadlines  catalog.Deadlines  `json:"deadlines"`
+	Prices     []priceView        `json:"prices,omitempty"`
+}
+
+// priceView is one price (subscriber data). Money is integer minor units.
+type priceView struct {
+	AmountMinor int64        `json:"amountMinor"`
+	Currency    string       `json:"currency"`
+	Basis       string       `json:"basis,omitempty"`
+	Type        string       `json:"type,omitempty"`
+	ValidFrom   catalog.Date `json:"validFrom,omitempty"`
+	ValidTo     catalog.Date `json:"validTo,omitempty"`
+}
+
+// contactView is one role contact (subscriber data). The GDPR record stays
+// internal, and contacts who opted out are never shown.
+type contactView struct {
+	Role      string   `json:"role"`
+	Name      string   `json:"name,omitempty"`
+	Email     string   `json:"email,omitempty"`
+	Phone     string   `json:"phone,omitempty"`
+	Languages []string `json:"languages,omitempty"`
 }
 
 func pick(l catalog.LocalText, lang catalog.Lang) *localizedText {
@@ -84,7 +107,7 @@ func pick(l catalog.LocalText, lang catalog.Lang) *localizedText {
 	return &localizedText{Text: t.Text, Lang: string(in), MachineTranslated: t.MachineTranslated}
 }
 
-func viewOf(t *catalog.Title, lang catalog.Lang) mediaView {
+func viewOf(t *catalog.Title, lang catalog.Lang, f fields) mediaView {
 	v := mediaView{
 		ID: t.ID, Name: t.Name, AlternateNames: t.AlternateNames, Lang: string(lang),
 		Description: pick(t.Description, lang),
@@ -108,8 +131,23 @@ func viewOf(t *catalog.Title, lang catalog.Lang) mediaView {
 	}
 	sortAudience(v.Audience)
 	for _, ap := range t.AdProducts {
-		v.AdProducts = append(v.AdProducts, adProductView{ID: ap.ID, Channel: string(ap.Channel), Kind: ap.Kind,
-			Name: pick(ap.Name, lang), Dimensions: ap.Dimensions, Delivery: ap.Delivery, Deadlines: ap.Deadlines})
+		apv := adProductView{ID: ap.ID, Channel: string(ap.Channel), Kind: ap.Kind,
+			Name: pick(ap.Name, lang), Dimensions: ap.Dimensions, Delivery: ap.Delivery, Deadlines: ap.Deadlines}
+		if f.Prices {
+			for _, p := range ap.Prices {
+				apv.Prices = append(apv.Prices, priceView{AmountMinor: p.AmountMinor, Currency: p.Currency,
+					Basis: p.Basis, Type: p.Type, ValidFrom: p.ValidFrom, ValidTo: p.ValidTo})
+			}
+		}
+		v.AdProducts = append(v.AdProducts, apv)
+	}
+	if f.Contacts {
+		for _, c := range t.Contacts {
+			if c.GDPR.OptOut {
+				continue
+			}
+			v.Contacts = append(v.Contacts, contactView{Role: c.Role, Name: c.Name, Email: c.Email, Phone: c.Phone, Languages: c.Languages})
+		}
 	}
 	return v
 }
@@ -158,14 +196,17 @@ func (s *Server) getMedia(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	etag := representationETag(storeETag, lang)
+	// The representation depends on the language and on the fields the
+	// caller may see: both go into the ETag.
+	f := fieldsFor(auth.FromContext(r.Context()))
+	etag := representationETag(storeETag, lang+"\x00"+f.key())
 	w.Header().Set("ETag", etag)
-	w.Header().Set("Vary", "Accept-Language")
+	w.Header().Set("Vary", "Accept-Language, Authorization")
 	w.Header().Set("Content-Language", lang)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
 		w.Header().Set("Cache-Control", "private, max-age=60")
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	return writeJSONCache(w, http.StatusOK, viewOf(t, catalog.Lang(lang)), "private, max-age=60")
+	return writeJSONCache(w, http.StatusOK, viewOf(t, catalog.Lang(lang), f), "private, max-age=60")
 }

@@ -56,7 +56,7 @@ func mediaServer(t *testing.T) (http.Handler, *countingReader) {
 		t.Fatal(err)
 	}
 	reader := &countingReader{MediaReader: store}
-	return New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil), Media: reader}).Handler(), reader
+	return New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil), Media: reader, Auth: fakeAuth}).Handler(), reader
 }
 
 func TestGetMedia(t *testing.T) {
@@ -80,7 +80,7 @@ func TestGetMedia(t *testing.T) {
 	body := rec.Body.String()
 	for _, withheld := range []string{"Marie", "example.be", "1250000", "amountMinor"} {
 		if strings.Contains(body, withheld) {
-			t.Errorf("anonymous detail leaks %q: %s", withheld, body)
+			t.Errorf("a viewer's detail leaks %q: %s", withheld, body)
 		}
 	}
 	etag := rec.Header().Get("ETag")
@@ -100,6 +100,20 @@ func TestGetMedia(t *testing.T) {
 	}
 	if reader.reads != 3 {
 		t.Errorf("reads = %d, want one point read per request", reader.reads)
+	}
+	// A subscriber sees contacts and prices: another representation, so the
+	// viewer's ETag does not revalidate it.
+	rec = get(t, h, "/api/media/"+id+"?lang=nl", map[string]string{"Authorization": asSubscriber, "If-None-Match": etag})
+	var sv mediaView
+	decodeOK(t, rec, &sv)
+	if rec.Header().Get("ETag") == etag {
+		t.Errorf("subscriber and viewer representations share the ETag %s", etag)
+	}
+	if len(sv.Contacts) != 1 || sv.Contacts[0].Email != "marie.dubois@example.be" {
+		t.Errorf("subscriber contacts = %+v", sv.Contacts)
+	}
+	if len(sv.AdProducts) != 1 || len(sv.AdProducts[0].Prices) != 1 || sv.AdProducts[0].Prices[0].AmountMinor != 1250000 {
+		t.Errorf("subscriber ad products = %+v", sv.AdProducts)
 	}
 
 	for _, tc := range []struct {

@@ -139,6 +139,7 @@ type apiCase struct {
 func exchange(t *testing.T, h http.Handler, c apiCase) (*http.Request, *http.Response, []byte) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, c.target, nil)
+	req.Header.Set("Authorization", asViewer)
 	for k, v := range c.header {
 		req.Header.Set(k, v)
 	}
@@ -197,7 +198,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{name: "search with q and filters", target: "/api/search?q=quotidien&type=print&subtype=daily&country=BE,FR&lang=fr", status: 200},
 		{name: "search with repeated filters and Accept-Language", target: "/api/search?type=print&type=online&country=BE", header: map[string]string{"Accept-Language": "nl-BE,nl;q=0.9"}, status: 200},
 		{name: "facets over everything, closed titles included", target: "/api/search?status=active,closed&sort=name&page_size=100", status: 200},
-		{name: "ranges and prices", target: "/api/search?circulation_min=10000&reach_max=2000000&price_min=100&price_max=30000,50&price_basis=per_insertion&price_currency=EUR", status: 200},
+		{name: "ranges and prices", target: "/api/search?circulation_min=10000&reach_max=2000000&price_min=100&price_max=30000,50&price_basis=per_insertion&price_currency=EUR", header: map[string]string{"Authorization": asSubscriber}, status: 200},
+		{name: "price filters as a viewer", target: "/api/search?price_min=100&price_basis=per_insertion", status: 403},
 		{name: "sort by circulation", target: "/api/search?sort=circulation&lang=en", status: 200},
 		{name: "highlights in German", target: "/api/search?q=Tageszeitung&lang=de", status: 200},
 		{name: "suggest", target: "/api/suggest?q=lib&size=5", status: 200},
@@ -210,7 +212,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{name: "unknown sort", target: "/api/search?sort=price", status: 400, param: "sort", specRejects: true},
 		{name: "relevance without q", target: "/api/search?sort=relevance", status: 400, param: "sort"},
 		{name: "price with three decimals", target: "/api/search?price_min=1.234&price_basis=cpm", status: 400, param: "price_min", specRejects: true},
-		{name: "price without basis", target: "/api/search?price_max=100", status: 400, param: "price_basis"},
+		{name: "price without basis", target: "/api/search?price_max=100", header: map[string]string{"Authorization": asSubscriber}, status: 400, param: "price_basis"},
 		{name: "negative circulation", target: "/api/search?circulation_min=-1", status: 400, param: "circulation_min", specRejects: true},
 		{name: "bad cursor", target: "/api/search?cursor=not-a-cursor", status: 400, param: "cursor"},
 		{name: "too many filter values", target: "/api/search?type=" + strings.Join(many, ","), status: 400, param: "type", specRejects: true},
@@ -281,10 +283,10 @@ func TestHealthAndUnconfiguredResponsesMatchOpenAPI(t *testing.T) {
 	down := func(context.Context) error { return errors.New("refused") }
 	slow := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
 
-	healthy := New(Deps{Logger: logger, Health: health.New(time.Second, map[string]health.Check{"cosmos": up, "elasticsearch": up})}).Handler()
+	healthy := New(Deps{Logger: logger, Health: health.New(time.Second, map[string]health.Check{"cosmos": up, "elasticsearch": up}), Auth: fakeAuth}).Handler()
 	check(t, v, healthy, apiCase{target: "/api/health", status: 200})
 
-	sick := New(Deps{Logger: logger, Health: health.New(50*time.Millisecond, map[string]health.Check{"cosmos": up, "elasticsearch": down, "storage": slow})}).Handler()
+	sick := New(Deps{Logger: logger, Health: health.New(50*time.Millisecond, map[string]health.Check{"cosmos": up, "elasticsearch": down, "storage": slow}), Auth: fakeAuth}).Handler()
 	check(t, v, sick, apiCase{target: "/api/health", status: 503})
 
 	// Without a search backend, search and suggest refuse honestly.

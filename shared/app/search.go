@@ -192,6 +192,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkSearchAccess(r, q); err != nil {
+		return err
+	}
 	res, err := s.deps.Search.Search(r.Context(), q)
 	if err != nil {
 		return err

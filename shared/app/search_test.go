@@ -25,12 +25,13 @@ func searchServer(t *testing.T) http.Handler {
 		return value
 	}
 	return New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil),
-		Search: searcher, Labels: labels}).Handler()
+		Search: searcher, Labels: labels, Auth: fakeAuth}).Handler()
 }
 
 func get(t *testing.T, h http.Handler, target string, header map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.Header.Set("Authorization", asViewer)
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
@@ -125,7 +126,8 @@ func TestSearchAPI(t *testing.T) {
 		{"suggest size", "/api/suggest?q=li&size=500", "size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := get(t, h, tc.target, nil)
+			// Validation does not depend on the role; price filters need a subscriber.
+			rec := get(t, h, tc.target, map[string]string{"Authorization": asSubscriber})
 			if rec.Code != http.StatusBadRequest || rec.Header().Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("%s → %d %q: %s", tc.target, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 			}

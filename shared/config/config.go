@@ -33,6 +33,7 @@ type Config struct {
 	Elasticsearch Elasticsearch
 	Storage       Storage
 	Maintenance   Maintenance
+	OIDC          OIDC
 
 	// HealthTimeout bounds each dependency check of the health route.
 	HealthTimeout time.Duration `env:"HEALTH_TIMEOUT" default:"2s"`
@@ -75,6 +76,15 @@ type Maintenance struct {
 	RebuildTimeout   time.Duration `env:"REBUILD_TIMEOUT" default:"20m"`
 	DriftTimeout     time.Duration `env:"DRIFT_TIMEOUT" default:"5m"`
 	RetentionTimeout time.Duration `env:"RETENTION_TIMEOUT" default:"3m"`
+}
+
+// OIDC says which Keycloak realm issues the access tokens the handler accepts.
+type OIDC struct {
+	// Issuer is the realm URL exactly as it appears in tokens' iss,
+	// e.g. https://id.example.com/realms/mediaspecs (discovery runs at it).
+	Issuer string `env:"OIDC_ISSUER" required:"true"`
+	// Audience must be in every access token's aud (Keycloak audience mapper).
+	Audience string `env:"OIDC_AUDIENCE" default:"mediaspecs-api"`
 }
 
 // Elasticsearch says how to reach the search cluster.
@@ -210,6 +220,7 @@ func (c *Config) validate() []error {
 	for name, u := range map[string]string{
 		"COSMOS_ENDPOINT":          c.Cosmos.Endpoint,
 		"ELASTICSEARCH_URL":        c.Elasticsearch.URL,
+		"OIDC_ISSUER":              c.OIDC.Issuer,
 		"Storage__blobServiceUri":  c.Storage.BlobServiceURI,
 		"Storage__queueServiceUri": c.Storage.QueueServiceURI,
 	} {

@@ -18,6 +18,7 @@ func validEnv() map[string]string {
 		"COSMOS_ENDPOINT":              "https://127.0.0.1:8081/",
 		"ELASTICSEARCH_URL":            "http://127.0.0.1:9200",
 		"Storage":                      "UseDevelopmentStorage=true",
+		"OIDC_ISSUER":                  "http://127.0.0.1:8080/realms/mediaspecs",
 	}
 }
 
@@ -32,6 +33,9 @@ func TestLoadAppliesDefaults(t *testing.T) {
 	if cfg.HealthTimeout != 2*time.Second {
 		t.Errorf("HealthTimeout = %v, want 2s", cfg.HealthTimeout)
 	}
+	if cfg.OIDC.Audience != "mediaspecs-api" {
+		t.Errorf("OIDC.Audience = %q, want mediaspecs-api", cfg.OIDC.Audience)
+	}
 	if cfg.Cosmos.Database != "mediaspecs" || cfg.Storage.SupplierContainer != "supplier-drop" {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
@@ -44,11 +48,12 @@ func TestLoadNamesEveryBadVariable(t *testing.T) {
 	m["HEALTH_TIMEOUT"] = "soon"
 	m["ELASTICSEARCH_URL"] = "localhost:9200"
 	m["LOG_LEVEL"] = "loud"
+	m["OIDC_ISSUER"] = "127.0.0.1:8080/realms/mediaspecs"
 	_, err := Load(env(m))
 	if err == nil {
 		t.Fatal("Load accepted a bad configuration")
 	}
-	for _, name := range []string{"COSMOS_ENDPOINT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HEALTH_TIMEOUT", "ELASTICSEARCH_URL", "LOG_LEVEL"} {
+	for _, name := range []string{"COSMOS_ENDPOINT", "FUNCTIONS_CUSTOMHANDLER_PORT", "HEALTH_TIMEOUT", "ELASTICSEARCH_URL", "LOG_LEVEL", "OIDC_ISSUER"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
 	"github.com/mediaspecs/catalogue/shared/app"
+	"github.com/mediaspecs/catalogue/shared/auth"
 	"github.com/mediaspecs/catalogue/shared/blob"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/config"
@@ -29,6 +30,7 @@ import (
 	"github.com/mediaspecs/catalogue/shared/pipeline"
 	"github.com/mediaspecs/catalogue/shared/reindex"
 	"github.com/mediaspecs/catalogue/shared/search"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 func main() {
@@ -48,6 +50,26 @@ func realMain(ctx context.Context) error {
 		return err
 	}
 	logger := newLogger(cfg.LogLevel)
+
+	// OpenTelemetry: traces and metrics, /metrics locally, OTLP when
+	// OTEL_EXPORTER_OTLP_ENDPOINT is set. The OTEL_* variables are the
+	// standard ones the SDK's exporters read themselves.
+	tcfg, err := telemetry.ConfigFromEnv(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	tel, err := telemetry.Setup(ctx, tcfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Flush pending spans and metrics after the server has drained.
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(fctx); err != nil {
+			logger.Warn("telemetry shutdown", slog.Any("err", err))
+		}
+	}()
 
 	var cred azcore.TokenCredential
 	if cfg.Cosmos.Key == "" || cfg.Storage.ConnectionString == "" {
@@ -82,6 +104,13 @@ func realMain(ctx context.Context) error {
 		return fmt.Errorf("blob.NewClients: %w", err)
 	}
 
+	// Queue depths (mediaspecs_queue_messages) for the poison-message alert, read at
+	// each metrics collection; the host creates a poison queue on its first
+	// message, so a missing one simply has no sample.
+	if err := tel.ObserveQueues(queueDepths(storage, cfg.Storage.IngestQueue, cfg.Storage.ReindexQueue)); err != nil {
+		return fmt.Errorf("telemetry: queue depths: %w", err)
+	}
+
 	checks := health.New(cfg.HealthTimeout, map[string]health.Check{
 		"cosmos": func(ctx context.Context) error {
 			_, err := db.Read(ctx, nil)
@@ -103,6 +132,17 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Access tokens: one verifier for the process, built with the process
+	// context. OIDC discovery is a network call, so auth.New does not wait
+	// for it: it starts discovery (and the key fetch) in the background and
+	// returns at once, so the handler listens within the host's start-up
+	// budget even when Keycloak is slow or down. Requests that need a token
+	// wait for discovery (5 s at most) or answer 503, and a later request
+	// retries it; public routes (health, docs) never depend on Keycloak.
+	verifier, err := auth.New(ctx, auth.Config{Issuer: cfg.OIDC.Issuer, Audience: cfg.OIDC.Audience})
+	if err != nil {
+		return err
+	}
 	srv := app.New(app.Deps{
 		Logger:      logger,
 		Health:      checks,
@@ -112,6 +152,7 @@ func realMain(ctx context.Context) error {
 		Reindex:     indexer.Func,
 		Ingest:      ingester.Ingest,
 		Maintenance: nightly.Func,
+		Auth:        verifier,
 	})
 
 	// The host always calls http://127.0.0.1:<port>; nothing else may reach the handler.
@@ -171,9 +212,32 @@ func credUnlessKey(cred azcore.TokenCredential, key string) azcore.TokenCredenti
 	return cred
 }
 
-// newLogger writes JSON lines to stdout, which the host collects.
+// newLogger writes JSON lines to stdout, which the host collects, with
+// secrets and personal data redacted and trace ids added
+// (telemetry.NewLogger).
 func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level)) // validated by config
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+	return telemetry.NewLogger(os.Stdout, l)
+}
+
+// queueDepths returns a function that reads the approximate message count of
+// each queue and of its poison queue, each within 2 seconds.
+func queueDepths(storage *blob.Clients, queues ...string) func(context.Context) map[string]int64 {
+	var names []string
+	for _, q := range queues {
+		names = append(names, q, q+"-poison")
+	}
+	return func(ctx context.Context) map[string]int64 {
+		out := make(map[string]int64, len(names))
+		for _, name := range names {
+			qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			props, err := storage.Queue.NewQueueClient(name).GetProperties(qctx, nil)
+			cancel()
+			if err == nil && props.ApproximateMessagesCount != nil {
+				out[name] = int64(*props.ApproximateMessagesCount)
+			}
+		}
+		return out
+	}
 }

@@ -1,0 +1,7 @@
+package telemetry
+
+import sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+func sdktraceSyncer(e sdktrace.SpanExporter) sdktrace.SpanProcessor {
+	return sdktrace.NewSimpleSpanProcessor(e)
+}
