@@ -43,15 +43,7 @@ func (c *countingReader) Get(ctx context.Context, id string) (*catalog.Title, st
 
 func mediaServer(t *testing.T) (http.Handler, *countingReader) {
 	t.Helper()
-	db := stacktest.CosmosDatabase(t)
-	if _, err := db.CreateContainer(t.Context(), cosmos.MediaContainerProperties("media"), nil); err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.NewContainer("media")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := cosmos.NewStore(c)
+	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
 	if _, err := store.Upsert(t.Context(), sampleTitle()); err != nil {
 		t.Fatal(err)
 	}

@@ -16,13 +16,8 @@ import (
 // Cosmos: conditional create and replace with deliveries, the fingerprint
 // projection and the batched read.
 func TestIngestionReadsAndWrites(t *testing.T) {
-	db := stacktest.CosmosDatabase(t)
 	ctx := t.Context()
-	if _, err := db.CreateContainer(ctx, cosmos.MediaContainerProperties("media"), nil); err != nil {
-		t.Fatal(err)
-	}
-	c, _ := db.NewContainer("media")
-	s := cosmos.NewStore(c)
+	s := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
 
 	a := &catalog.Title{ID: catalog.StableID("acme", "1"), Name: "Alpha", ContentHash: "h1", Version: 1}
 	b := &catalog.Title{ID: catalog.StableID("acme", "2"), Name: "Beta", ContentHash: "h2", Version: 1}
@@ -72,11 +67,7 @@ func TestIngestionReadsAndWrites(t *testing.T) {
 		t.Errorf("deliveries after replace = %v", deliveries)
 	}
 
-	changes := cosmos.ChangesContainerProperties("changes")
-	if _, err := db.CreateContainer(ctx, changes, nil); err != nil {
-		t.Fatal(err)
-	}
-	cc, _ := db.NewContainer("changes")
+	cc := stacktest.CosmosContainer(t, cosmos.ChangesContainerProperties("changes"))
 	ch := catalog.Change{ID: a.ID + ":2", TitleID: a.ID, Version: 2, Kind: "updated", NewHash: "h3"}
 	for range 2 { // idempotent
 		if err := cosmos.NewChanges(cc).Put(ctx, ch); err != nil {

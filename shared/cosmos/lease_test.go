@@ -12,14 +12,7 @@ import (
 
 func TestLeasesExcludeEachOther(t *testing.T) {
 	t.Parallel()
-	db := stacktest.CosmosDatabase(t)
-	if _, err := db.CreateContainer(t.Context(), cosmos.MediaContainerProperties("maintenance"), nil); err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.NewContainer("maintenance")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("maintenance"))
 	clock := time.Date(2026, 11, 26, 2, 30, 0, 0, time.UTC)
 	l := cosmos.NewLeases(c)
 	l.Now = func() time.Time { return clock }

@@ -14,15 +14,7 @@ import (
 
 func testStore(t *testing.T) *cosmos.Store {
 	t.Helper()
-	db := stacktest.CosmosDatabase(t)
-	if _, err := db.CreateContainer(t.Context(), cosmos.MediaContainerProperties("media"), nil); err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.NewContainer("media")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cosmos.NewStore(c)
+	return cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
 }
 
 func TestStoreRoundTripAndConcurrency(t *testing.T) {

@@ -27,15 +27,7 @@ type env struct {
 
 func setup(t *testing.T, active, closed int) *env {
 	t.Helper()
-	db := stacktest.CosmosDatabase(t)
-	if _, err := db.CreateContainer(t.Context(), cosmos.MediaContainerProperties("media"), nil); err != nil {
-		t.Fatal(err)
-	}
-	c, err := db.NewContainer("media")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := cosmos.NewStore(c)
+	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
 	for i := range active + closed {
 		status := catalog.StatusActive
 		if i >= active {

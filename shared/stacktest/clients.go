@@ -234,3 +234,18 @@ func tokenRequest(t testing.TB, form url.Values) Token {
 	}
 	return tok
 }
+
+// CosmosContainer creates a container with props in a database unique to the
+// test (both removed when it ends) and returns its client.
+func CosmosContainer(t testing.TB, props azcosmos.ContainerProperties) *azcosmos.ContainerClient {
+	t.Helper()
+	db := CosmosDatabase(t)
+	if _, err := db.CreateContainer(t.Context(), props, nil); err != nil {
+		t.Fatalf("creating Cosmos container %s: %v", props.ID, err)
+	}
+	c, err := db.NewContainer(props.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
