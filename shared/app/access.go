@@ -41,12 +41,13 @@ var roleLevels = map[string]level{
 // (POST /<Name>) are invoked by the Functions host over loopback and are not
 // gated.
 var routeAccess = map[string]level{
-	"Health":   levelAnonymous,
-	"OpenAPI":  levelAnonymous,
-	"ApiDocs":  levelAnonymous,
-	"Search":   levelViewer,
-	"Suggest":  levelViewer,
-	"GetMedia": levelViewer,
+	"Health":     levelAnonymous,
+	"HealthLive": levelAnonymous,
+	"OpenAPI":    levelAnonymous,
+	"ApiDocs":    levelAnonymous,
+	"Search":     levelViewer,
+	"Suggest":    levelViewer,
+	"GetMedia":   levelViewer,
 }
 
 // levelOf is the level of p: anonymous for nil, and for client-credentials

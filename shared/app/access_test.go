@@ -127,12 +127,13 @@ func keycloakVerifier(t *testing.T, mod func(*auth.Config)) *auth.Verifier {
 // routeTargets is one request per forwarded HTTP function; the matrix fails
 // on a route it has no target for, so a new route cannot skip it.
 var routeTargets = map[string]string{
-	"Health":   "/api/health",
-	"Search":   "/api/search?q=liberation",
-	"Suggest":  "/api/suggest?q=lib",
-	"GetMedia": "/api/media/" + sampleTitle().ID,
-	"OpenAPI":  "/api/openapi.json",
-	"ApiDocs":  "/api/docs",
+	"Health":     "/api/health",
+	"HealthLive": "/api/health/live",
+	"Search":     "/api/search?q=liberation",
+	"Suggest":    "/api/suggest?q=lib",
+	"GetMedia":   "/api/media/" + sampleTitle().ID,
+	"OpenAPI":    "/api/openapi.json",
+	"ApiDocs":    "/api/docs",
 }
 
 // TestRoleMatrixWithKeycloak drives every forwarded HTTP route with real

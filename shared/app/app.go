@@ -38,7 +38,10 @@ func (r Route) Pattern() string { return r.Method + " " + r.Path }
 // Deps are the live dependencies of the app.
 type Deps struct {
 	Logger *slog.Logger
-	Health *health.Checker
+	// Health runs the readiness checks (a *health.Cached in production).
+	Health interface {
+		Run(ctx context.Context) health.Report
+	}
 	// Search serves Search and Suggest; nil answers 503.
 	Search *search.Searcher
 	// Labels localises facet values; nil shows the values themselves.
@@ -73,6 +76,7 @@ func (s *Server) Routes() []Route {
 	log := s.deps.Logger
 	return []Route{
 		{"Health", http.MethodGet, "/api/health", s.serveAPI("Health", s.health)},
+		{"HealthLive", http.MethodGet, "/api/health/live", s.serveAPI("HealthLive", live)},
 		{"Search", http.MethodGet, "/api/search", s.serveAPI("Search", s.search)},
 		{"Suggest", http.MethodGet, "/api/suggest", s.serveAPI("Suggest", s.suggest)},
 		{"GetMedia", http.MethodGet, "/api/media/{id}", s.serveAPI("GetMedia", s.getMedia)},
@@ -166,8 +170,15 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// health answers 200 when every dependency is up, else 503, with each
-// dependency's state and latency; the reasons go to the log only.
+// live answers whether the process serves requests at all: no dependency is
+// touched, so a platform probe never restarts the app for a database outage.
+func live(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "up"})
+}
+
+// health (readiness) answers 200 when every dependency is up, else 503, with
+// each dependency's state and latency; the reasons go to the log only. The
+// report is cached briefly (health.Cached) so probes cannot multiply load.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	rep := s.deps.Health.Run(r.Context())
 	for name, d := range rep.Dependencies {

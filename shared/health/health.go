@@ -89,3 +89,29 @@ func (c *Checker) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Cached runs the checks at most once per ttl and serves the last report in
+// between, so frequent probes (platform, load balancer, monitors) cannot
+// multiply the load on the dependencies. Concurrent callers share one run.
+type Cached struct {
+	checker *Checker
+	ttl     time.Duration
+	mu      sync.Mutex
+	at      time.Time
+	last    Report
+}
+
+// NewCached wraps c with a report cache of ttl.
+func NewCached(c *Checker, ttl time.Duration) *Cached { return &Cached{checker: c, ttl: ttl} }
+
+// Run returns a report no older than ttl.
+func (c *Cached) Run(ctx context.Context) Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < c.ttl {
+		return c.last
+	}
+	c.last = c.checker.Run(ctx)
+	c.at = time.Now()
+	return c.last
+}

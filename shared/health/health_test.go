@@ -49,3 +49,22 @@ func TestRunAllUp(t *testing.T) {
 		t.Errorf("report = %+v, want healthy", rep)
 	}
 }
+
+func TestCachedRunsChecksOncePerTTL(t *testing.T) {
+	runs := 0
+	c := NewCached(New(time.Second, map[string]Check{"a": func(context.Context) error { runs++; return nil }}), time.Hour)
+	for range 5 {
+		if rep := c.Run(t.Context()); !rep.Healthy() {
+			t.Fatal("unhealthy")
+		}
+	}
+	if runs != 1 {
+		t.Errorf("checks ran %d times within the TTL, want 1", runs)
+	}
+	expired := NewCached(New(time.Second, map[string]Check{"a": func(context.Context) error { runs++; return nil }}), 0)
+	expired.Run(t.Context())
+	expired.Run(t.Context())
+	if runs != 3 {
+		t.Errorf("with a zero TTL the checks ran %d times in all, want 3", runs)
+	}
+}

@@ -145,7 +145,7 @@ func realMain(ctx context.Context) error {
 	}
 	srv := app.New(app.Deps{
 		Logger:      logger,
-		Health:      checks,
+		Health:      health.NewCached(checks, 5*time.Second),
 		Search:      &search.Searcher{ES: es, Index: cfg.Elasticsearch.ReadAlias},
 		Labels:      func(facet, value, lang string) string { return catalog.Label(facet, value, catalog.Lang(lang)) },
 		Media:       store,
