@@ -64,6 +64,7 @@ type options struct {
 	out                  string
 	esURL, cosmosURL     string
 	cosmosCA             string
+	cache                string
 }
 
 // report is what one run writes.
@@ -86,6 +87,7 @@ func realMain(ctx context.Context, args []string) error {
 	fs.StringVar(&o.esURL, "es", "http://127.0.0.1:9200", "Elasticsearch URL")
 	fs.StringVar(&o.cosmosURL, "cosmos", "https://127.0.0.1:8081/", "Cosmos DB endpoint")
 	fs.StringVar(&o.cosmosCA, "cosmos-ca", "/opt/mediaspecs-cache/tls/cosmos-cert.pem", "Cosmos DB certificate")
+	fs.StringVar(&o.cache, "cache", "/opt/mediaspecs-cache", "local stack cache (for the generated Keycloak test password)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -209,6 +211,34 @@ func realMain(ctx context.Context, args []string) error {
 		}
 	}
 	rep.Results = append(rep.Results, loadtest.Run(ctx, "suggest via handler", opts, suggest))
+
+	// The extra hop through the host stand-in, measured apart: the real
+	// handler binary under devhost, with real token verification.
+	hop, err := startHostHop(ctx, run, admin.ReadAlias, admin.WriteAlias, o.cache)
+	if err != nil {
+		return fmt.Errorf("devhost phase: %w", err)
+	}
+	defer hop.stop()
+	viaHost := func(ctx context.Context, i int) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, hop.url+mix[i%len(mix)].path, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+hop.token)
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		_, _ = io.Copy(io.Discard, res.Body)
+		if res.StatusCode != http.StatusOK {
+			return errors.New(res.Status)
+		}
+		return nil
+	}
+	loadtest.Run(ctx, "warm-up", warm, viaHost)
+	rep.Results = append(rep.Results, loadtest.Run(ctx, "search via devhost + handler binary", opts, viaHost))
+	rep.Results = append(rep.Results, loadtest.Run(ctx, "search via handler (after devhost)", opts, viaHandler))
 	rep.Ratios = ratios(rep.Results)
 
 	body, _ := json.MarshalIndent(rep, "", "  ")
@@ -288,6 +318,10 @@ func ratios(rs []loadtest.Result) map[string]float64 {
 			out[fmt.Sprintf("%s p99 ratio (round %d)", kind.key, round)] = float64(h.P99) / float64(b.P99)
 			out[fmt.Sprintf("%s throughput ratio (round %d)", kind.key, round)] = h.Achieved / b.Achieved
 		}
+	}
+	if h, b := by["search via devhost + handler binary"], by["search via handler (after devhost)"]; b.P99 > 0 && b.Achieved > 0 {
+		out["devhost hop p99 ratio"] = float64(h.P99) / float64(b.P99)
+		out["devhost hop throughput ratio"] = h.Achieved / b.Achieved
 	}
 	return out
 }
