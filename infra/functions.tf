@@ -147,6 +147,15 @@ resource "azurerm_function_app_flex_consumption" "main" {
     application_insights_connection_string = azurerm_application_insights.main.connection_string
     http2_enabled                          = true
     minimum_tls_version                    = "1.2"
+
+    # CORS is answered by the platform in front of the host (preflight
+    # OPTIONS never reaches the handler, whose routes are GET only): only the
+    # web application's own origins, no credentials (tokens travel in the
+    # Authorization header, not cookies).
+    cors {
+      allowed_origins     = var.cors_allowed_origins
+      support_credentials = false
+    }
   }
 
   app_settings = merge(local.handler_app_settings, local.host_app_settings)

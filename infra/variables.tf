@@ -193,3 +193,14 @@ variable "oidc_issuer" {
     error_message = "oidc_issuer must be an https realm URL such as https://id.example.com/realms/mediaspecs, without a trailing slash."
   }
 }
+
+variable "cors_allowed_origins" {
+  description = "Web application origins allowed to call the API from a browser (CORS), e.g. [\"https://app.mediaspecs.example\"]. Never \"*\"."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = !contains(var.cors_allowed_origins, "*")
+    error_message = "cors_allowed_origins must list origins; \"*\" would let any site call the API with a user's token."
+  }
+}

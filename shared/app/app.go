@@ -141,7 +141,12 @@ func (s *Server) serveAPI(function string, fn apiFunc) http.Handler {
 					err = fmt.Errorf("panic in %s", function)
 				}
 			}()
-			r, err := s.authorize(rec, r, function)
+			r, cancel, err := edges(rec, r)
+			defer cancel()
+			if err != nil {
+				return err
+			}
+			r, err = s.authorize(rec, r, function)
 			if err != nil {
 				return err
 			}
