@@ -32,12 +32,17 @@ type ClientConfig struct {
 	// MaxRetries bounds retries of throttled (429) and transient failures.
 	// The azcore default of 3 is too low for bulk writes; 0 keeps the default.
 	MaxRetries int32
+	// PerRetryPolicies run on every attempt, retries included (telemetry
+	// counts each request, its status and request charge there, so 429s that
+	// the SDK retried are not hidden).
+	PerRetryPolicies []policy.Policy
 }
 
 // NewClient returns an azcosmos client for cfg. With cred nil, cfg.Key must
 // be set.
 func NewClient(cfg ClientConfig, cred azcore.TokenCredential) (*azcosmos.Client, error) {
 	opts := &azcosmos.ClientOptions{}
+	opts.PerRetryPolicies = cfg.PerRetryPolicies
 	if cfg.MaxRetries > 0 {
 		opts.Retry = policy.RetryOptions{MaxRetries: cfg.MaxRetries, MaxRetryDelay: 30 * time.Second}
 	}

@@ -53,6 +53,10 @@ type Indexer struct {
 	Backoff time.Duration
 	// ReadConcurrency bounds concurrent Cosmos point reads; 0 means 8.
 	ReadConcurrency int
+	// OnRejected, when set, is told how many documents Elasticsearch rejected
+	// in a bulk round (before any retry): the metric behind the bulk
+	// rejections alert.
+	OnRejected func(ctx context.Context, n int)
 }
 
 // Stats counts what one Reindex did.
@@ -114,6 +118,9 @@ func (x *Indexer) Reindex(ctx context.Context, ids []string) (st Stats, err erro
 		}
 		if len(failed) == 0 {
 			return st, nil
+		}
+		if x.OnRejected != nil {
+			x.OnRejected(ctx, len(failed))
 		}
 		if try == attempts {
 			var reasons []string

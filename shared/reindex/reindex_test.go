@@ -175,11 +175,16 @@ func TestReindexRetriesRejectedItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rejected := 0
 	x := &reindex.Indexer{ES: es, Alias: "media-write", Backoff: time.Millisecond,
-		Titles: memTitles{"a": title("a", "Le Soir", catalog.StatusActive), "b": title("b", "De Morgen", catalog.StatusActive)}}
+		Titles:     memTitles{"a": title("a", "Le Soir", catalog.StatusActive), "b": title("b", "De Morgen", catalog.StatusActive)},
+		OnRejected: func(_ context.Context, n int) { rejected += n }}
 	st, err := x.Reindex(t.Context(), []string{"a", "b"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rejected != 2 {
+		t.Errorf("rejections reported = %d, want the 2 of the first round", rejected)
 	}
 	if st.Indexed != 2 || st.Retried != 2 || fb.rounds != 2 {
 		t.Errorf("stats = %+v after %d rounds, want both indexed on the second round", st, fb.rounds)

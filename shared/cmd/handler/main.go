@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
@@ -82,7 +83,8 @@ func realMain(ctx context.Context) error {
 	}
 	cosmosClient, err := cosmos.NewClient(cosmos.ClientConfig{
 		Endpoint: cfg.Cosmos.Endpoint, Key: cfg.Cosmos.Key, CAFile: cfg.Cosmos.CAFile,
-		MaxRetries: int32(cfg.Cosmos.MaxRetries),
+		MaxRetries:       int32(cfg.Cosmos.MaxRetries),
+		PerRetryPolicies: []policy.Policy{tel.AzurePolicy("cosmos")},
 	}, credUnlessKey(cred, cfg.Cosmos.Key))
 	if err != nil {
 		return fmt.Errorf("cosmos.NewClient: %w", err)
@@ -127,7 +129,8 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	indexer := &reindex.Indexer{ES: es, Alias: cfg.Elasticsearch.WriteAlias, Titles: store, Logger: logger}
+	indexer := &reindex.Indexer{ES: es, Alias: cfg.Elasticsearch.WriteAlias, Titles: store, Logger: logger,
+		OnRejected: tel.RecordBulkRejections}
 	nightly, err := newMaintenance(cfg, db, es, storage, store, indexer, logger)
 	if err != nil {
 		return err
