@@ -51,24 +51,15 @@ esac
 
 log() { echo "infra-check: $*" >&2; }
 
-# Read one KEY=value line from versions.env (without sourcing the whole file).
-version_of() {
-	local v
-	v="$(sed -n "s/^$1=//p" "$versions" | tail -n 1 | tr -d '[:space:]"'"'")"
-	if [[ -z "$v" ]]; then
-		log "$1 is not set in $versions"
-		exit 2
-	fi
-	printf '%s\n' "$v"
-}
+cache="${MEDIASPECS_CACHE:-/opt/mediaspecs-cache}"
+# shellcheck source=toolcache.sh
+source "$here/toolcache.sh"
 OPENTOFU_VERSION="$(version_of OPENTOFU_VERSION)"
 AZURERM_PROVIDER_MODULE_VERSION="$(version_of AZURERM_PROVIDER_MODULE_VERSION)"
 AZURERM_PROVIDER_VERSION="$(version_of AZURERM_PROVIDER_VERSION)"
 TFLINT_VERSION="$(version_of TFLINT_VERSION)"
 ACTIONLINT_VERSION="$(version_of ACTIONLINT_VERSION)"
 CHECKOV_VERSION="$(version_of CHECKOV_VERSION)"
-
-cache="${MEDIASPECS_CACHE:-/opt/mediaspecs-cache}"
 mkdir -p "$cache"
 
 tofu_dir="$cache/tofu-$OPENTOFU_VERSION-$GOTOOLCHAIN"
@@ -83,18 +74,6 @@ fi
 pyver="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 checkov_dir="$cache/checkov-$CHECKOV_VERSION-py$pyver"
 
-tmpdirs=()
-cleanup() { local d; for d in "${tmpdirs[@]+"${tmpdirs[@]}"}"; do rm -rf "$d"; done; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# newtmp NAME: a scratch folder inside the cache (same file system, so the
-# final mv is a rename); its path is left in $tmp, removed on exit.
-tmp=
-newtmp() {
-	tmp="$(mktemp -d "$cache/.tmp-$1.XXXXXX")"
-	tmpdirs+=("$tmp")
-}
 
 # One builder at a time (parallel make targets, two shells).
 if command -v flock >/dev/null 2>&1; then

@@ -38,27 +38,14 @@ esac
 
 log() { echo "promtool.sh: $*" >&2; }
 
-version_of() {
-	local v
-	v="$(sed -n "s/^$1=//p" "$versions" | tail -n 1 | tr -d '[:space:]"'"'")"
-	if [[ -z "$v" ]]; then
-		log "$1 is not set in $versions"
-		exit 2
-	fi
-	printf '%s\n' "$v"
-}
+# shellcheck source=toolcache.sh
+source "$here/toolcache.sh"
 PROMETHEUS_VERSION="$(version_of PROMETHEUS_VERSION)"
 
 cache="${MEDIASPECS_CACHE:-/opt/mediaspecs-cache}"
 mkdir -p "$cache"
 tool_dir="$cache/promtool-$PROMETHEUS_VERSION-$GOTOOLCHAIN"
 promtool="$tool_dir/bin/promtool"
-
-tmp=
-cleanup() { [[ -z "$tmp" ]] || rm -rf "$tmp"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 build() {
 	[[ -f "$tool_dir/.complete" && -x "$promtool" ]] && return 0
@@ -67,7 +54,7 @@ build() {
 		exec 9>"$cache/.promtool.lock"
 		flock 9
 		# Holding the lock, any scratch folder left is from a killed run.
-		rm -rf "$cache"/.tmp-promtool-*
+		rm -rf "$cache"/.tmp-promtool.* "$cache"/.tmp-promtool-*
 		[[ -f "$tool_dir/.complete" && -x "$promtool" ]] && return 0
 	fi
 	log "building promtool $PROMETHEUS_VERSION with $GOTOOLCHAIN (about 7 minutes cold)"
@@ -82,7 +69,7 @@ build() {
 		log "no module folder for github.com/prometheus/prometheus@$PROMETHEUS_VERSION"
 		exit 2
 	fi
-	tmp="$(mktemp -d "$cache/.tmp-promtool-XXXXXX")"
+	newtmp promtool
 	# The module cache is read-only; build in a writable copy.
 	cp -R "$src" "$tmp/src"
 	chmod -R u+w "$tmp/src"

@@ -19,42 +19,20 @@ export GOTOOLCHAIN=go1.27.3
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 versions="$here/versions.env"
+cache="${MEDIASPECS_CACHE:-/opt/mediaspecs-cache}"
+log() { echo "vuln.sh: $*" >&2; }
+# shellcheck source=toolcache.sh
+source "$here/toolcache.sh"
 
-# Read one KEY=value line from versions.env (without sourcing the whole file).
-version_of() {
-	local v
-	v="$(sed -n "s/^$1=//p" "$versions" | tail -n 1 | tr -d '[:space:]"'"'")"
-	if [[ -z "$v" ]]; then
-		echo "vuln.sh: $1 is not set in $versions" >&2
-		exit 2
-	fi
-	printf '%s\n' "$v"
-}
 VULNDB_VERSION="$(version_of VULNDB_VERSION)"
 GOVULNCHECK_VERSION="$(version_of GOVULNCHECK_VERSION)"
 
-cache="${MEDIASPECS_CACHE:-/opt/mediaspecs-cache}"
 bindir="$cache/bin"
 govulncheck="$bindir/govulncheck-$GOVULNCHECK_VERSION-$GOTOOLCHAIN"
 govulncheck_ok="$govulncheck.ok"
 db="$cache/vulndb-$VULNDB_VERSION"
 db_ok="$db/.complete"
 mkdir -p "$cache" "$bindir"
-
-log() { echo "vuln.sh: $*" >&2; }
-
-tmpdirs=()
-cleanup() { local d; for d in "${tmpdirs[@]+"${tmpdirs[@]}"}"; do rm -rf "$d"; done; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-# newtmp NAME: make a scratch folder inside the cache (same file system, so
-# the final mv is a rename); its path is left in $tmp, removed on exit.
-tmp=
-newtmp() {
-	tmp="$(mktemp -d "$cache/.tmp-$1.XXXXXX")"
-	tmpdirs+=("$tmp")
-}
 
 # One builder at a time (parallel make targets, two shells).
 if command -v flock >/dev/null 2>&1; then

@@ -35,7 +35,7 @@ func required() bool {
 // proxy into the cache (about 7 minutes on 2 cores).
 func TestPromtoolRules(t *testing.T) {
 	if testing.Short() && !required() {
-		t.Skip("short mode: promtool rule tests skipped (they may build promtool)")
+		t.Skip("-short and CI is not true: promtool rule tests skipped (they may build promtool)")
 	}
 	script := filepath.Join(root(t), "infra", "local", "promtool.sh")
 	build := exec.Command(script, "--path")
@@ -45,7 +45,7 @@ func TestPromtoolRules(t *testing.T) {
 		if required() {
 			t.Fatalf("promtool could not be built (%s --path): %v", script, err)
 		}
-		t.Skipf("promtool could not be built (%s --path): %v", script, err)
+		t.Skipf("promtool could not be built (%s --path): %v (skipped because CI is not true)", script, err)
 	}
 	t.Logf("promtool: %s", strings.TrimSpace(string(out)))
 	cmd := exec.Command(script)
