@@ -94,6 +94,12 @@ resource "azurerm_cosmosdb_sql_container" "changes" {
   partition_key_paths   = ["/titleId"]
   partition_key_version = 2
 
+  # The changes feed (shared/cosmos/changes.go) filters on the system
+  # property _ts (c._ts > @since AND c._ts <= @until) across partitions,
+  # without ORDER BY (the gateway, which azcosmos queries go through, refuses
+  # cross-partition ORDER BY): "/*" keeps _ts range-indexed, and no
+  # composite index is needed. Never exclude /_ts/? or narrow "/*" without
+  # including it.
   indexing_policy {
     indexing_mode = "consistent"
 
@@ -111,7 +117,8 @@ resource "azurerm_cosmosdb_sql_container" "changes" {
 }
 
 # Leases of the maintenance jobs, so the nightly timer and a manual run never
-# overlap (shared/cosmos/lease.go). A handful of tiny documents.
+# overlap (shared/cosmos/lease.go), and the B2B daily quota counts, one small
+# document per client and day (shared/cosmos/quota.go).
 resource "azurerm_cosmosdb_sql_container" "maintenance" {
   name                  = "maintenance" # MAINTENANCE_LEASE_CONTAINER
   resource_group_name   = azurerm_resource_group.main.name
@@ -119,4 +126,9 @@ resource "azurerm_cosmosdb_sql_container" "maintenance" {
   database_name         = azurerm_cosmosdb_sql_database.main.name
   partition_key_paths   = ["/id"]
   partition_key_version = 2
+
+  # TTL on, no default expiry: an item's own "ttl" is honoured only when the
+  # container has a default_ttl; -1 keeps items without one (the leases)
+  # forever, while quota documents carry ttl = 8 days.
+  default_ttl = -1
 }

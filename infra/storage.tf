@@ -25,10 +25,12 @@ locals {
   # Queues: the triggers' queues and the poison queues the host moves a
   # message to after extensions.queues.maxDequeueCount (host.json) failures.
   queues = toset([
-    "ingest-events",        # INGEST_QUEUE: Event Grid BlobCreated events for supplier-drop
-    "ingest-events-poison", # alerted on (alerts.tf)
-    "reindex",              # REINDEX_QUEUE: media ids to (re)index in Elasticsearch
-    "reindex-poison",       # alerted on (alerts.tf)
+    "ingest-events",               # INGEST_QUEUE: Event Grid BlobCreated events for supplier-drop
+    "ingest-events-poison",        # alerted on (alerts.tf)
+    "reindex",                     # REINDEX_QUEUE: media ids to (re)index in Elasticsearch
+    "reindex-poison",              # alerted on (alerts.tf)
+    "maintenance-requests",        # MAINTENANCE_QUEUE: admins' manual maintenance runs (RunMaintenance)
+    "maintenance-requests-poison", # malformed run requests only (runs that fail complete with a failed status)
   ])
 }
 

@@ -35,19 +35,64 @@ var roleLevels = map[string]level{
 	"admin":      levelAdmin,
 }
 
-// routeAccess is the minimum level of every forwarded HTTP function (the ones
-// served through serveAPI). A function missing here is refused to everyone,
-// and a test requires an entry for every /api/ route. The non-HTTP functions
+// levelNobody refuses every person: the /api/v1 routes are for B2B clients.
+const levelNobody = levelAdmin + 1
+
+// rule is who may call one forwarded HTTP function: people from a minimum
+// level up, B2B clients (client-credentials tokens with the b2b realm role)
+// holding a scope. The two never mix: the web routes refuse clients and the
+// B2B routes refuse people, so a token issued for one surface cannot be
+// replayed against the other (OWASP API5, broken function level
+// authorization).
+type rule struct {
+	person level
+	// clientScope is the OAuth2 scope a B2B client needs; "" refuses clients.
+	clientScope string
+}
+
+// B2B scopes, granted per client in Keycloak (infra/local/keycloak).
+const (
+	scopeCatalogueRead   = "catalogue:read"
+	scopeCatalogueExport = "catalogue:export"
+	scopeChangesRead     = "changes:read"
+)
+
+// b2bRole is the realm role every B2B client's service account holds.
+const b2bRole = "b2b"
+
+// routeAccess is the rule of every forwarded HTTP function (the ones served
+// through serveAPI). A function missing here is refused to everyone, and a
+// test requires an entry for every /api/ route. The non-HTTP functions
 // (POST /<Name>) are invoked by the Functions host over loopback and are not
 // gated.
-var routeAccess = map[string]level{
-	"Health":     levelAnonymous,
-	"HealthLive": levelAnonymous,
-	"OpenAPI":    levelAnonymous,
-	"ApiDocs":    levelAnonymous,
-	"Search":     levelViewer,
-	"Suggest":    levelViewer,
-	"GetMedia":   levelViewer,
+var routeAccess = map[string]rule{
+	"Health":     {person: levelAnonymous},
+	"HealthLive": {person: levelAnonymous},
+	"OpenAPI":    {person: levelAnonymous},
+	"ApiDocs":    {person: levelAnonymous},
+	"Search":     {person: levelViewer},
+	"Suggest":    {person: levelViewer},
+	"GetMedia":   {person: levelViewer},
+
+	"ListIngestReports":    {person: levelEditor},
+	"GetIngestReport":      {person: levelEditor},
+	"ValidateSupplierFile": {person: levelEditor},
+
+	"StartMaintenance":  {person: levelAdmin},
+	"GetMaintenanceRun": {person: levelAdmin},
+
+	"B2BSearch":   {person: levelNobody, clientScope: scopeCatalogueRead},
+	"B2BGetMedia": {person: levelNobody, clientScope: scopeCatalogueRead},
+	"B2BChanges":  {person: levelNobody, clientScope: scopeChangesRead},
+	"B2BExport":   {person: levelNobody, clientScope: scopeCatalogueExport},
+}
+
+// allows reports whether p may call a function with rule ru.
+func (ru rule) allows(p *auth.Principal) bool {
+	if p != nil && p.Kind == auth.KindClient {
+		return ru.clientScope != "" && p.HasRole(b2bRole) && p.HasScope(ru.clientScope)
+	}
+	return levelOf(p) >= ru.person
 }
 
 // levelOf is the level of p: anonymous for nil, and for client-credentials
@@ -68,11 +113,11 @@ func levelOf(p *auth.Principal) level {
 // Unauthenticated (401, with WWW-Authenticate set on w), PermissionDenied
 // (403) or Unavailable (503: identity not configured or unreachable) error.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, function string) (*http.Request, error) {
-	need, ok := routeAccess[function]
+	ru, ok := routeAccess[function]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s has no access rule", apperr.PermissionDenied, function)
 	}
-	if need == levelAnonymous {
+	if ru.person == levelAnonymous {
 		// Public routes never look at credentials (nor call Keycloak).
 		return r, nil
 	}
@@ -89,9 +134,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, function stri
 	case p == nil:
 		w.Header().Set("WWW-Authenticate", auth.ChallengeMissing)
 		return nil, fmt.Errorf("%w: sign in: this route needs a bearer access token", apperr.Unauthenticated)
-	case levelOf(p) < need:
+	case !ru.allows(p):
 		w.Header().Set("WWW-Authenticate", auth.ChallengeInsufficientScope)
-		return nil, fmt.Errorf("%w: your roles do not allow %s", apperr.PermissionDenied, function)
+		return nil, fmt.Errorf("%w: your roles or scopes do not allow %s", apperr.PermissionDenied, function)
+	}
+	if p.Kind == auth.KindClient {
+		if err := s.admitClient(r.Context(), w, p); err != nil {
+			return nil, err
+		}
 	}
 	return r.WithContext(auth.NewContext(r.Context(), p)), nil
 }
@@ -103,8 +153,14 @@ type fields struct {
 	Prices   bool
 }
 
-// fieldsFor decides, in one place, the fields a principal may see.
+// fieldsFor decides, in one place, the fields a principal may see. B2B
+// clients are agencies under a subscription contract: they see what a
+// subscriber sees (GDPR opt-outs are dropped for everyone in viewOf).
 func fieldsFor(p *auth.Principal) fields {
+	if p != nil && p.Kind == auth.KindClient {
+		sub := p.HasRole(b2bRole) && p.HasScope(scopeCatalogueRead)
+		return fields{Contacts: sub, Prices: sub}
+	}
 	l := levelOf(p)
 	return fields{Contacts: l >= levelSubscriber, Prices: l >= levelSubscriber}
 }

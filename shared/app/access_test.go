@@ -26,6 +26,7 @@ import (
 	"github.com/mediaspecs/catalogue/shared/auth"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/health"
+	"github.com/mediaspecs/catalogue/shared/ingest"
 	"github.com/mediaspecs/catalogue/shared/search/searchtest"
 	"github.com/mediaspecs/catalogue/shared/stacktest"
 )
@@ -38,8 +39,9 @@ const (
 )
 
 // fakeAuth stands in for the verifier in unit tests: "Bearer role:<r>,<r>" is
-// a person with those realm roles, "Bearer client:<r>" a client-credentials
-// principal; any other credential is invalid.
+// a person with those realm roles, "Bearer client:<r>,<r>/<scope> <scope>" a
+// client-credentials principal (client id "test-client") with those roles and
+// scopes; any other credential is invalid.
 var fakeAuth = auth.AuthenticatorFunc(func(r *http.Request) (*auth.Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -50,7 +52,8 @@ var fakeAuth = auth.AuthenticatorFunc(func(r *http.Request) (*auth.Principal, er
 	case ok && kind == "role":
 		return &auth.Principal{Subject: "test", Roles: strings.Split(roles, ","), Kind: auth.KindPerson}, nil
 	case ok && kind == "client":
-		return &auth.Principal{Subject: "test-client", Roles: strings.Split(roles, ","), Kind: auth.KindClient}, nil
+		roles, scopes, _ := strings.Cut(roles, "/")
+		return &auth.Principal{Subject: "test-client", ClientID: "test-client", Roles: strings.Split(roles, ","), Scopes: strings.Fields(scopes), Kind: auth.KindClient}, nil
 	}
 	return nil, fmt.Errorf("%w: invalid token", apperr.Unauthenticated)
 })
@@ -124,35 +127,68 @@ func keycloakVerifier(t *testing.T, mod func(*auth.Config)) *auth.Verifier {
 	return v
 }
 
+// routeRequest is one request to a route, and the status it gets when the
+// caller may call the route.
+type routeRequest struct {
+	method, target, contentType, body string
+	ok                                int
+}
+
 // routeTargets is one request per forwarded HTTP function; the matrix fails
 // on a route it has no target for, so a new route cannot skip it.
-var routeTargets = map[string]string{
-	"Health":     "/api/health",
-	"HealthLive": "/api/health/live",
-	"Search":     "/api/search?q=liberation",
-	"Suggest":    "/api/suggest?q=lib",
-	"GetMedia":   "/api/media/" + sampleTitle().ID,
-	"OpenAPI":    "/api/openapi.json",
-	"ApiDocs":    "/api/docs",
+var routeTargets = map[string]routeRequest{
+	"Health":               {target: "/api/health"},
+	"HealthLive":           {target: "/api/health/live"},
+	"Search":               {target: "/api/search?q=liberation"},
+	"Suggest":              {target: "/api/suggest?q=lib"},
+	"GetMedia":             {target: "/api/media/" + sampleTitle().ID},
+	"OpenAPI":              {target: "/api/openapi.json"},
+	"ApiDocs":              {target: "/api/docs"},
+	"ListIngestReports":    {target: "/api/ingest/reports?supplier=acme"},
+	"GetIngestReport":      {target: "/api/ingest/reports/acme/titles.csv.0x1.report.json"},
+	"ValidateSupplierFile": {method: http.MethodPost, target: "/api/ingest/validate?filename=titles.csv&profile=generic", contentType: "text/csv", body: "name;type\nLe Soir;print\n"},
+	"StartMaintenance":     {method: http.MethodPost, target: "/api/admin/maintenance", contentType: "application/json", body: `{"steps":["drift"]}`, ok: http.StatusAccepted},
+	"GetMaintenanceRun":    {target: "/api/admin/maintenance/20261126T093000Z-0a1b2c3d"},
+	"B2BSearch":            {target: "/api/v1/search?q=liberation"},
+	"B2BGetMedia":          {target: "/api/v1/media/" + sampleTitle().ID},
+	"B2BChanges":           {target: "/api/v1/changes"},
+	"B2BExport":            {target: "/api/v1/export?format=csv&q=liberation"},
+}
+
+// matrixDeps are fakes for the dependencies the search fixture and stubMedia
+// do not cover, each answering one plausible success.
+func matrixDeps() Deps {
+	return Deps{
+		Limiter:       allowAll,
+		Changes:       (&fakeFeed{}).read,
+		IngestReports: fakeReports{},
+		Validate: func(ctx context.Context, src ingest.Source, profile string) (*ingest.Report, error) {
+			return &ingest.Report{File: src.Name, Supplier: src.Supplier, Profile: profile, Verdict: ingest.Accepted}, nil
+		},
+		Runs: &fakeRuns{},
+	}
 }
 
 // TestRoleMatrixWithKeycloak drives every forwarded HTTP route with real
-// tokens for each realm role and the B2B client, and checks the status, the
-// problem details and challenge, the OpenAPI document, and the subscriber
-// fields of the detail view.
+// tokens for each realm role and the two B2B clients, and checks the status,
+// the problem details and challenge, the OpenAPI document, and the
+// subscriber fields of the detail views: a caller that may not call a route
+// never gets past 401/403, and one that may not see a field never sees it.
 func TestRoleMatrixWithKeycloak(t *testing.T) {
 	t.Parallel()
 	verifier := keycloakVerifier(t, nil)
 	_, searcher := searchtest.Load(t)
-	s := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil),
-		Search: searcher, Media: stubMedia{}, Auth: verifier})
+	deps := matrixDeps()
+	deps.Logger, deps.Health = slog.New(slog.NewTextHandler(io.Discard, nil)), health.New(time.Second, nil)
+	deps.Search, deps.Media, deps.Auth = searcher, stubMedia{}, verifier
+	s := New(deps)
 	h := s.Handler()
 	_, oapi := openAPI(t)
 
 	type caller struct {
 		name           string
 		token          string
-		level          level // what the caller may do on the web routes
+		principal      *auth.Principal // what the token stands for, for rule.allows
 		subscriberData bool
 	}
 	callers := []caller{{name: "anonymous"}}
@@ -160,23 +196,39 @@ func TestRoleMatrixWithKeycloak(t *testing.T) {
 		user  string
 		level level
 	}{{"viewer", levelViewer}, {"subscriber", levelSubscriber}, {"editor", levelEditor}, {"admin", levelAdmin}} {
-		callers = append(callers, caller{name: u.user, token: stacktest.UserToken(t, u.user).AccessToken, level: u.level, subscriberData: u.level >= levelSubscriber})
+		callers = append(callers, caller{name: u.user, token: stacktest.UserToken(t, u.user).AccessToken,
+			principal: &auth.Principal{Kind: auth.KindPerson, Roles: []string{u.user}}, subscriberData: u.level >= levelSubscriber})
 	}
-	callers = append(callers, caller{name: "agency-demo (b2b)",
-		token: stacktest.ClientCredentialsToken(t, "agency-demo", stacktest.Secrets(t)["MEDIASPECS_AGENCY_DEMO_SECRET"]).AccessToken})
+	secrets := stacktest.Secrets(t)
+	callers = append(callers,
+		caller{name: "agency-demo (b2b, all scopes)",
+			token:     stacktest.ClientCredentialsToken(t, "agency-demo", secrets["MEDIASPECS_AGENCY_DEMO_SECRET"]).AccessToken,
+			principal: &auth.Principal{Kind: auth.KindClient, Roles: []string{b2bRole}, Scopes: []string{scopeCatalogueRead, scopeCatalogueExport, scopeChangesRead}}, subscriberData: true},
+		caller{name: "agency-readonly (b2b, catalogue:read)",
+			token:     stacktest.ClientCredentialsToken(t, "agency-readonly", secrets["MEDIASPECS_AGENCY_READONLY_SECRET"]).AccessToken,
+			principal: &auth.Principal{Kind: auth.KindClient, Roles: []string{b2bRole}, Scopes: []string{scopeCatalogueRead}}, subscriberData: true})
 
 	for _, rt := range s.Routes() {
 		if !strings.HasPrefix(rt.Path, "/api/") {
 			continue
 		}
-		target, ok := routeTargets[rt.Function]
+		rr, ok := routeTargets[rt.Function]
 		if !ok {
 			t.Errorf("the role matrix has no request for %s (%s): add one to routeTargets", rt.Function, rt.Pattern())
 			continue
 		}
-		need := routeAccess[rt.Function]
+		if rr.method == "" {
+			rr.method = http.MethodGet
+		}
+		if rr.ok == 0 {
+			rr.ok = http.StatusOK
+		}
+		ru := routeAccess[rt.Function]
 		for _, c := range callers {
-			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req := httptest.NewRequest(rr.method, rr.target, strings.NewReader(rr.body))
+			if rr.contentType != "" {
+				req.Header.Set("Content-Type", rr.contentType)
+			}
 			if c.token != "" {
 				req.Header.Set("Authorization", "Bearer "+c.token)
 			}
@@ -184,15 +236,15 @@ func TestRoleMatrixWithKeycloak(t *testing.T) {
 			h.ServeHTTP(rec, req)
 			resp := rec.Result()
 			body := rec.Body.Bytes()
-			want := http.StatusOK
+			want := rr.ok
 			switch {
-			case need == levelAnonymous:
+			case ru.person == levelAnonymous:
 			case c.token == "":
 				want = http.StatusUnauthorized
-			case c.level < need:
+			case !ru.allows(c.principal):
 				want = http.StatusForbidden
 			}
-			what := fmt.Sprintf("%s as %s", target, c.name)
+			what := fmt.Sprintf("%s %s as %s", rr.method, rr.target, c.name)
 			if resp.StatusCode != want {
 				t.Errorf("%s: %d, want %d; body %.300s", what, resp.StatusCode, want, body)
 				continue
@@ -210,7 +262,7 @@ func TestRoleMatrixWithKeycloak(t *testing.T) {
 				t.Errorf("%s → %d: the response does not match openapi.json:\n%s", what, resp.StatusCode, describe(errs))
 			}
 			leaks := bytes.Contains(body, []byte("marie.dubois@example.be")) || bytes.Contains(body, []byte("amountMinor"))
-			if rt.Function == "GetMedia" && want == http.StatusOK {
+			if (rt.Function == "GetMedia" || rt.Function == "B2BGetMedia") && want == http.StatusOK {
 				var v mediaView
 				if err := json.Unmarshal(body, &v); err != nil {
 					t.Fatal(err)
@@ -219,7 +271,7 @@ func TestRoleMatrixWithKeycloak(t *testing.T) {
 				if got := len(v.Contacts) == 1 && hasPrices; got != c.subscriberData || leaks != c.subscriberData {
 					t.Errorf("%s: contacts %+v, ad products %+v; subscriber data wanted: %v", what, v.Contacts, v.AdProducts, c.subscriberData)
 				}
-			} else if leaks && need > levelAnonymous { // the documents describe the fields
+			} else if leaks && ru.person > levelAnonymous { // the documents describe the fields
 				t.Errorf("%s: the response carries subscriber data: %.300s", what, body)
 			}
 		}

@@ -57,6 +57,20 @@ type Deps struct {
 	// Auth authenticates callers of the gated routes (access.go); nil
 	// answers 503 on every route that needs a role.
 	Auth auth.Authenticator
+	// Limiter applies the B2B clients' rate limits and quotas; nil answers
+	// 503 to every B2B call.
+	Limiter ClientLimiter
+	// Changes serves the B2B changes feed; nil answers 503.
+	Changes ChangeFeed
+	// IngestReports lists and reads ingestion reports; nil answers 503.
+	IngestReports ReportStore
+	// Validate dry-runs supplier files; nil answers 503.
+	Validate FileValidator
+	// Runs starts and reports manual maintenance runs; nil answers 503.
+	Runs MaintenanceRuns
+	// RunMaintenance is the RunMaintenance queue function body; nil fails
+	// every invocation.
+	RunMaintenance funchost.Func
 }
 
 // Server holds the routes of every function.
@@ -82,9 +96,19 @@ func (s *Server) Routes() []Route {
 		{"GetMedia", http.MethodGet, "/api/media/{id}", s.serveAPI("GetMedia", s.getMedia)},
 		{"OpenAPI", http.MethodGet, "/api/openapi.json", s.serveAPI("OpenAPI", apidoc.SpecHandler)},
 		{"ApiDocs", http.MethodGet, "/api/docs", s.serveAPI("ApiDocs", apidoc.DocsHandler)},
+		{"ListIngestReports", http.MethodGet, "/api/ingest/reports", s.serveAPI("ListIngestReports", s.listIngestReports)},
+		{"GetIngestReport", http.MethodGet, "/api/ingest/reports/{supplier}/{file}", s.serveAPI("GetIngestReport", s.getIngestReport)},
+		{"ValidateSupplierFile", http.MethodPost, "/api/ingest/validate", s.serveAPI("ValidateSupplierFile", s.validateSupplierFile)},
+		{"StartMaintenance", http.MethodPost, "/api/admin/maintenance", s.serveAPI("StartMaintenance", s.startMaintenance)},
+		{"GetMaintenanceRun", http.MethodGet, "/api/admin/maintenance/{id}", s.serveAPI("GetMaintenanceRun", s.getMaintenanceRun)},
+		{"B2BSearch", http.MethodGet, "/api/v1/search", s.serveAPI("B2BSearch", s.search)},
+		{"B2BGetMedia", http.MethodGet, "/api/v1/media/{id}", s.serveAPI("B2BGetMedia", s.getMedia)},
+		{"B2BChanges", http.MethodGet, "/api/v1/changes", s.serveAPI("B2BChanges", s.changes)},
+		{"B2BExport", http.MethodGet, "/api/v1/export", s.serveAPI("B2BExport", s.export)},
 		{"IngestSupplierFile", http.MethodPost, "/IngestSupplierFile", funchost.Handle("IngestSupplierFile", orUnserved(s.deps.Ingest, "supplier file ingestion"), log)},
 		{"ReindexMedia", http.MethodPost, "/ReindexMedia", funchost.Handle("ReindexMedia", orUnserved(s.deps.Reindex, "reindexing"), log)},
 		{"NightlyMaintenance", http.MethodPost, "/NightlyMaintenance", funchost.Handle("NightlyMaintenance", orUnserved(s.deps.Maintenance, "nightly maintenance"), log)},
+		{"RunMaintenance", http.MethodPost, "/RunMaintenance", funchost.Handle("RunMaintenance", orUnserved(s.deps.RunMaintenance, "manual maintenance runs"), log)},
 	}
 }
 
@@ -137,11 +161,14 @@ func (s *Server) serveAPI(function string, fn apiFunc) http.Handler {
 		err := func() (err error) {
 			defer func() {
 				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler {
+						panic(p) // a streamed response gave up: net/http aborts the connection
+					}
 					log.ErrorContext(r.Context(), "panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 					err = fmt.Errorf("panic in %s", function)
 				}
 			}()
-			r, cancel, err := edges(rec, r)
+			r, cancel, err := edges(rec, r, function)
 			defer cancel()
 			if err != nil {
 				return err
@@ -174,6 +201,10 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the underlying writer (Flush
+// for streamed exports).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // live answers whether the process serves requests at all: no dependency is
 // touched, so a platform probe never restarts the app for a database outage.

@@ -14,7 +14,11 @@ import (
 
 // routeConstraint matches ASP.NET route parameters with constraints or
 // optional marks ({id:int?}); the mux pattern keeps only the name.
-var routeConstraint = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}`)
+var routeConstraint = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)(:[^}]*|\?|=[^}]*)?\}`)
+
+// catchAll matches an ASP.NET catch-all parameter ({*name}), which the mux
+// writes {name...}.
+var catchAll = regexp.MustCompile(`\{\*([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // expectedRoutes derives, from function.json alone, the requests the host
 // would send the handler for each function.
@@ -27,7 +31,7 @@ func expectedRoutes(t *testing.T, a *funcdef.App) map[string][]string {
 			if len(methods) == 0 {
 				t.Errorf("%s: declare the HTTP methods; an empty list accepts every method", fn.Name)
 			}
-			path := "/" + a.Host.RoutePrefix() + "/" + routeConstraint.ReplaceAllString(fn.Route(), "{$1}")
+			path := "/" + a.Host.RoutePrefix() + "/" + routeConstraint.ReplaceAllString(catchAll.ReplaceAllString(fn.Route(), "{$1...}"), "{$1}")
 			for _, m := range methods {
 				want[fn.Name] = append(want[fn.Name], m+" "+path)
 			}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/mediaspecs/catalogue/shared/funchost"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 // Step is one maintenance step. Each runs under its own timeout, so one stuck
@@ -64,6 +66,13 @@ type JobReport struct {
 // steps' errors joined (nil when all succeeded). A held lease fails the run
 // at once: two runs never overlap.
 func (j *Job) Run(ctx context.Context, trigger string) (rep JobReport, err error) {
+	return j.RunSteps(ctx, trigger, nil)
+}
+
+// RunSteps is Run limited to the named steps, in the job's order (nil: all
+// of them). The names must be the job's (StepNames); Runs checks them before
+// a request is queued.
+func (j *Job) RunSteps(ctx context.Context, trigger string, only []string) (rep JobReport, err error) {
 	host, _ := os.Hostname()
 	rep = JobReport{Job: j.Name, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Trigger: trigger, StartedAt: time.Now().UTC()}
 	release, err := j.Leases.Acquire(ctx, j.Name, rep.Owner, j.LeaseTTL)
@@ -79,6 +88,9 @@ func (j *Job) Run(ctx context.Context, trigger string) (rep JobReport, err error
 	}()
 	var errs []error
 	for _, s := range j.Steps {
+		if only != nil && !slices.Contains(only, s.Name) {
+			continue
+		}
 		sctx, cancel := context.WithTimeout(ctx, s.Timeout)
 		start := time.Now()
 		result, serr := s.Run(sctx)
@@ -105,6 +117,15 @@ func (j *Job) Run(ctx context.Context, trigger string) (rep JobReport, err error
 	return rep, errors.Join(errs...)
 }
 
+// StepNames lists the job's steps in order.
+func (j *Job) StepNames() []string {
+	names := make([]string, len(j.Steps))
+	for i, s := range j.Steps {
+		names[i] = s.Name
+	}
+	return names
+}
+
 // Func is the timer function body (NightlyMaintenance). IsPastDue only changes
 // the trigger recorded: a late run is still a run.
 func (j *Job) Func(ctx context.Context, inv *funchost.Invocation) (*funchost.InvokeResponse, error) {
@@ -113,6 +134,8 @@ func (j *Job) Func(ctx context.Context, inv *funchost.Invocation) (*funchost.Inv
 		trigger = "timer (past due)"
 	}
 	rep, err := j.Run(ctx, trigger)
+	// The nightly job's outcome and last-success time (its alert and panels).
+	telemetry.RecordJobRun(ctx, j.Name, len(rep.Steps), err)
 	if err != nil {
 		return nil, err
 	}

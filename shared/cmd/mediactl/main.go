@@ -118,7 +118,7 @@ func provision(ctx context.Context, cfg *config.Config, out io.Writer) error {
 			return err
 		}
 	}
-	for _, q := range []string{s.IngestQueue, s.IngestQueue + "-poison", s.ReindexQueue, s.ReindexQueue + "-poison"} {
+	for _, q := range []string{s.IngestQueue, s.IngestQueue + "-poison", s.ReindexQueue, s.ReindexQueue + "-poison", s.MaintenanceQueue, s.MaintenanceQueue + "-poison"} {
 		// Creating an existing queue succeeds (204), so ask first to report truthfully.
 		if _, err := storage.Queue.NewQueueClient(q).GetProperties(ctx, nil); err == nil {
 			fmt.Fprintf(out, "exists  queue %s\n", q)

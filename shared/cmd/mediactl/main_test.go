@@ -23,7 +23,7 @@ func TestProvisionIsIdempotent(t *testing.T) {
 			Database: name, Container: "media", ChangesContainer: "changes"},
 		Storage: config.Storage{ConnectionString: stacktest.AzuriteConnectionString,
 			SupplierContainer: name + "-drop", ReportsContainer: name + "-reports",
-			IngestQueue: name + "-ingest", ReindexQueue: name + "-reindex"},
+			IngestQueue: name + "-ingest", ReindexQueue: name + "-reindex", MaintenanceQueue: name + "-maint-req"},
 		Elasticsearch: config.Elasticsearch{URL: stacktest.ElasticsearchURL, IndexPrefix: prefix,
 			ReadAlias: prefix + "-read", WriteAlias: prefix + "-write"},
 		Maintenance: config.Maintenance{LeaseContainer: "maintenance", ReportsContainer: name + "-maint"},
@@ -34,13 +34,13 @@ func TestProvisionIsIdempotent(t *testing.T) {
 	if err := provision(t.Context(), cfg, &first); err != nil {
 		t.Fatalf("first provision: %v", err)
 	}
-	if got := strings.Count(first.String(), "created "); got != 11 {
-		t.Errorf("first run created %d resources, want 11:\n%s", got, first.String())
+	if got := strings.Count(first.String(), "created "); got != 13 {
+		t.Errorf("first run created %d resources, want 13:\n%s", got, first.String())
 	}
 	if err := provision(t.Context(), cfg, &second); err != nil {
 		t.Fatalf("second provision: %v", err)
 	}
-	if strings.Contains(second.String(), "created ") || strings.Count(second.String(), "exists ") != 11 {
+	if strings.Contains(second.String(), "created ") || strings.Count(second.String(), "exists ") != 13 {
 		t.Errorf("second run was not a no-op:\n%s", second.String())
 	}
 }
@@ -56,7 +56,7 @@ func cleanup(t *testing.T, cfg *config.Config) {
 	for _, name := range []string{s.SupplierContainer, s.ReportsContainer, cfg.Maintenance.ReportsContainer} {
 		_, _ = b.DeleteContainer(ctx, name, nil)
 	}
-	for _, name := range []string{s.IngestQueue, s.IngestQueue + "-poison", s.ReindexQueue, s.ReindexQueue + "-poison"} {
+	for _, name := range []string{s.IngestQueue, s.IngestQueue + "-poison", s.ReindexQueue, s.ReindexQueue + "-poison", s.MaintenanceQueue, s.MaintenanceQueue + "-poison"} {
 		_, _ = q.DeleteQueue(ctx, name, nil)
 	}
 	if db, err := c.NewDatabase(cfg.Cosmos.Database); err == nil {
