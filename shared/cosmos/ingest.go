@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
@@ -138,4 +139,37 @@ func withDeliveries(t *catalog.Title, deliveries map[string]string) ([]byte, err
 	body = append(body, `,"deliveries":`...)
 	body = append(body, d...)
 	return append(body, '}'), nil
+}
+
+// Disturbed returns the ids of the supplier's titles (those carrying its
+// supplier key) written at or after since by anything other than that
+// supplier's ingestion: their deliveries fingerprint for the supplier is
+// missing (a writer that keeps no deliveries) or no longer ends with the
+// document's content hash (another supplier's ingestion changed it). One
+// query; Cosmos DB serves the _ts range from its index, so the cost follows
+// the recent writes, not the catalogue. The ingest manifest uses it to tell
+// which titles it cannot vouch for.
+func (s *Store) Disturbed(ctx context.Context, supplier string, since time.Time) (ids []string, err error) {
+	defer apperr.Wrap(&err, "cosmos.Disturbed(%q)", supplier)
+	pager := s.container.NewQueryItemsPager(
+		"SELECT c.id FROM c WHERE c._ts >= @since AND IS_DEFINED(c.identifiers.supplierKeys[@supplier]) AND "+
+			"(NOT IS_DEFINED(c.deliveries[@supplier]) OR NOT ENDSWITH(c.deliveries[@supplier], c.contentHash))",
+		azcosmos.NewPartitionKey(), &azcosmos.QueryOptions{PageSizeHint: 1000, QueryParameters: []azcosmos.QueryParameter{
+			{Name: "@since", Value: since.Unix()}, {Name: "@supplier", Value: supplier}}})
+	for pager.More() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, item := range page.Items {
+			var row struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal(item, &row); err != nil {
+				return nil, fmt.Errorf("decoding id: %w", err)
+			}
+			ids = append(ids, row.ID)
+		}
+	}
+	return ids, nil
 }

@@ -213,7 +213,7 @@ func (b *builder) column(name string) *Column {
 	}
 	c := b.p.column(name)
 	if len(b.colCache) < 4096 {
-		b.colCache[name] = c
+		b.colCache[strings.Clone(name)] = c
 	}
 	if c == nil && !b.warned[name] && len(b.warned) < 100 && !b.header {
 		b.warned[name] = true
@@ -347,7 +347,9 @@ func (b *builder) stage(row Row) (*staged, []RowError) {
 			if err != nil {
 				errs = append(errs, RowError{Row: row.Num, Column: st.phone.name, Value: st.phone.val, Reason: err.Error()})
 			} else if len(b.phones) < 4096 {
-				b.phones[k] = ph
+				// A cache key must not be a slice of the row: CSV fields share
+				// one string per record, which the key would keep alive.
+				b.phones[strings.Clone(k)] = ph
 			}
 			st.ct.Phone = ph
 		}
@@ -398,7 +400,7 @@ func (b *builder) mapped(field, v string) (string, string) {
 		b.mapCache[field] = fc
 	}
 	if len(fc) < 1000 {
-		fc[v] = out
+		fc[strings.Clone(v)] = out // not a slice of the row (see phones)
 	}
 	return out, ""
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,6 +70,9 @@ type Report struct {
 func (r *Report) addError(e RowError) {
 	r.ErrorCount++
 	if r.maxErrors <= 0 || len(r.Errors) < r.maxErrors {
+		// Kept until the end of the file: copies, not slices of the row
+		// (a CSV record is one string that a slice would keep alive).
+		e.Key, e.Column, e.Value = strings.Clone(e.Key), strings.Clone(e.Column), strings.Clone(e.Value)
 		r.Errors = append(r.Errors, e)
 	}
 }

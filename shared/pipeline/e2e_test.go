@@ -49,20 +49,34 @@ func TestEndToEndThroughDevhost(t *testing.T) {
 	env := setUpE2E(t)
 	ctx := t.Context()
 
+	// Each file delivers its own titles (key prefixes differ within a
+	// supplier), so every count below is exact.
 	csvOpts := gen.Options{Seed: 11, Titles: 150}
 	feedOpts := gen.Options{Seed: 12, Titles: 100}
-	var csvBody, feedBody bytes.Buffer
+	xlsxOpts := gen.Options{Seed: 13, Titles: 60, KeyPrefix: "X"}
+	xmlOpts := gen.Options{Seed: 14, Titles: 60, KeyPrefix: "M"}
+	var csvBody, feedBody, xlsxBody, xmlBody bytes.Buffer
 	if _, err := gen.WriteCSV(&csvBody, csvOpts, ';', "windows-1252"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := gen.WriteJSON(&feedBody, feedOpts, true); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := gen.WriteXLSX(&xlsxBody, xlsxOpts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gen.WriteXML(&xmlBody, xmlOpts); err != nil {
+		t.Fatal(err)
+	}
 	files := map[string][]byte{
 		"acme/catalogue.csv":        csvBody.Bytes(),
 		"sample-feed/titles.ndjson": feedBody.Bytes(),
+		"acme/catalogue.xlsx":       xlsxBody.Bytes(),
+		"sample-feed/titles.xml":    xmlBody.Bytes(),
 		"acme/broken.json":          []byte(`[{"id": "x1", "name": "Broken`),
 	}
+	titlesOf := map[string]int{"acme/catalogue.csv": csvOpts.Titles, "sample-feed/titles.ndjson": feedOpts.Titles,
+		"acme/catalogue.xlsx": xlsxOpts.Titles, "sample-feed/titles.xml": xmlOpts.Titles}
 	etags := map[string]string{}
 	for name, body := range files {
 		etags[name] = env.upload(t, name, body)
@@ -72,11 +86,17 @@ func TestEndToEndThroughDevhost(t *testing.T) {
 	}
 
 	// Reports and verdicts.
-	wantVerdict := map[string]string{"acme/catalogue.csv": "accepted", "sample-feed/titles.ndjson": "accepted", "acme/broken.json": "rejected"}
+	wantVerdict := map[string]string{"acme/catalogue.csv": "accepted", "sample-feed/titles.ndjson": "accepted",
+		"acme/catalogue.xlsx": "accepted", "sample-feed/titles.xml": "accepted", "acme/broken.json": "rejected"}
+	wantFormat := map[string]string{"acme/catalogue.csv": "csv", "sample-feed/titles.ndjson": "ndjson",
+		"acme/catalogue.xlsx": "xlsx", "sample-feed/titles.xml": "xml"}
 	for name, etag := range etags {
 		rep := env.report(t, name, etag)
 		if rep.Verdict != wantVerdict[name] {
 			t.Errorf("%s: verdict %q (%s), want %q", name, rep.Verdict, rep.FileError, wantVerdict[name])
+		}
+		if n, ok := titlesOf[name]; ok && (rep.Format != wantFormat[name] || rep.Titles != n || rep.Writes.Created != n) {
+			t.Errorf("%s: format %q, %d titles, writes %+v; want %s, %d titles all created", name, rep.Format, rep.Titles, rep.Writes, wantFormat[name], n)
 		}
 	}
 	if !slices.Contains(env.list(t, env.reports), strings.TrimSuffix(pipeline.ReportName("acme/broken.json", etags["acme/broken.json"]), ".report.json")+".rejected.csv") {
@@ -84,7 +104,8 @@ func TestEndToEndThroughDevhost(t *testing.T) {
 	}
 	// Moved blobs.
 	drop := env.list(t, env.drop)
-	for _, want := range []string{"processed/acme/catalogue.csv", "processed/sample-feed/titles.ndjson", "rejected/acme/broken.json"} {
+	for _, want := range []string{"processed/acme/catalogue.csv", "processed/sample-feed/titles.ndjson",
+		"processed/acme/catalogue.xlsx", "processed/sample-feed/titles.xml", "rejected/acme/broken.json"} {
 		if !slices.Contains(drop, want) {
 			t.Errorf("drop container lacks %s: %v", want, drop)
 		}
@@ -102,6 +123,12 @@ func TestEndToEndThroughDevhost(t *testing.T) {
 	for _, g := range gen.Generate(feedOpts) {
 		wantIDs[catalog.StableID("sample-feed", g.Key)] = true
 	}
+	for _, g := range gen.Generate(xlsxOpts) {
+		wantIDs[catalog.StableID("acme", g.Key)] = true
+	}
+	for _, g := range gen.Generate(xmlOpts) {
+		wantIDs[catalog.StableID("sample-feed", g.Key)] = true
+	}
 	if got := countItems(t, env.media); got != len(wantIDs) {
 		t.Errorf("media documents = %d, want %d", got, len(wantIDs))
 	}
@@ -112,6 +139,27 @@ func TestEndToEndThroughDevhost(t *testing.T) {
 	}
 	if title.Name != sample.Name || title.Provenance[catalog.BlockIdentity].Supplier != "acme" {
 		t.Errorf("sample title: name %q supplier %q, want %q from acme", title.Name, title.Provenance[catalog.BlockIdentity].Supplier, sample.Name)
+	}
+	// A sample of the XLSX and of the XML file: name, provenance (file and
+	// profile) and the ad products (one per row in the sheet, nested in XML).
+	for _, s := range []struct {
+		supplier, file, profile string
+		title                   gen.Title
+	}{
+		{"acme", "catalogue.xlsx", "generic", gen.Generate(xlsxOpts)[17]},
+		{"sample-feed", "titles.xml", "json-feed", gen.Generate(xmlOpts)[23]},
+	} {
+		got, _, err := cosmos.NewStore(env.media).Get(ctx, catalog.StableID(s.supplier, s.title.Key))
+		if err != nil {
+			t.Fatalf("reading a title of %s: %v", s.file, err)
+		}
+		prov := got.Provenance[catalog.BlockIdentity]
+		if got.Name != s.title.Name || prov.Supplier != s.supplier || prov.File != s.file || prov.Profile != s.profile {
+			t.Errorf("%s sample: name %q, provenance %+v; want %q from %s/%s with %s", s.file, got.Name, prov, s.title.Name, s.supplier, s.file, s.profile)
+		}
+		if len(got.AdProducts) != len(s.title.Ads) {
+			t.Errorf("%s sample: %d ad products, want %d", s.file, len(got.AdProducts), len(s.title.Ads))
+		}
 	}
 	changes := countItems(t, env.changes)
 	if changes != len(wantIDs) {
@@ -324,6 +372,8 @@ func (e *e2e) waitReport(t *testing.T, name, etag string) {
 type e2eReport struct {
 	Verdict   string          `json:"verdict"`
 	FileError string          `json:"fileError"`
+	Format    string          `json:"format"`
+	Titles    int             `json:"titles"`
 	Writes    pipeline.Writes `json:"writes"`
 }
 
@@ -357,8 +407,9 @@ func (e *e2e) list(t *testing.T, containerName string) []string {
 	return out
 }
 
-// drainReindex reads every reindex message, checking each is a JSON object
-// of at most 48 KB, and returns the ids they carry.
+// drainReindex reads every reindex message, checking each is base64 (the
+// host.json messageEncoding the ReindexMedia trigger decodes) of a JSON
+// object of at most 48 KB, and returns the ids they carry.
 func (e *e2e) drainReindex(t *testing.T) map[string]bool {
 	t.Helper()
 	ids := map[string]bool{}
@@ -371,9 +422,10 @@ func (e *e2e) drainReindex(t *testing.T) map[string]bool {
 			return ids
 		}
 		for _, m := range res.Messages {
-			text := []byte(*m.MessageText)
-			if b, err := base64.StdEncoding.DecodeString(*m.MessageText); err == nil {
-				text = b
+			text, err := base64.StdEncoding.DecodeString(*m.MessageText)
+			if err != nil {
+				t.Errorf("reindex message is not base64 (host.json messageEncoding): %v: %.200s", err, *m.MessageText)
+				continue
 			}
 			if len(text) > pipeline.MaxMessageBytes {
 				t.Errorf("reindex message of %d bytes, over %d", len(text), pipeline.MaxMessageBytes)

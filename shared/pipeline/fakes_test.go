@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
@@ -21,8 +22,10 @@ type memTitles struct {
 	docs map[string][]byte
 	// deliveries are stored beside each document, as cosmos.Store does.
 	deliveries map[string]map[string]string
-	etags      map[string]int
-	writes     atomic.Int64
+	// written is when each document was last written (Cosmos' _ts).
+	written map[string]time.Time
+	etags   map[string]int
+	writes  atomic.Int64
 	// failAfter > 0 makes every write after that many fail as Unavailable.
 	failAfter int64
 	// busy counts concurrent writes per id, to catch a broken worker key.
@@ -32,7 +35,7 @@ type memTitles struct {
 }
 
 func newMemTitles() *memTitles {
-	return &memTitles{docs: map[string][]byte{}, etags: map[string]int{}, busy: map[string]int{}, deliveries: map[string]map[string]string{}}
+	return &memTitles{docs: map[string][]byte{}, etags: map[string]int{}, busy: map[string]int{}, deliveries: map[string]map[string]string{}, written: map[string]time.Time{}}
 }
 
 func (m *memTitles) Get(_ context.Context, id string) (*catalog.Title, string, error) {
@@ -71,6 +74,7 @@ func (m *memTitles) write(t *catalog.Title, d map[string]string, check func() er
 	}
 	m.docs[t.ID] = b
 	m.deliveries[t.ID] = maps.Clone(d)
+	m.written[t.ID] = time.Now()
 	m.etags[t.ID]++
 	m.writes.Add(1)
 	return fmt.Sprint(m.etags[t.ID]), nil
@@ -245,4 +249,111 @@ func (m *memTitles) Fingerprints(_ context.Context, ids []string) (map[string]st
 		}
 	}
 	return hashes, deliveries, nil
+}
+
+// memQueue holds the reindex messages sent, as the queue would.
+type memQueue struct {
+	mu   sync.Mutex
+	msgs [][]byte
+	// failErr, when set, is returned by Send (an unreachable queue).
+	failErr error
+}
+
+func (q *memQueue) Send(_ context.Context, body []byte) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.failErr != nil {
+		return q.failErr
+	}
+	q.msgs = append(q.msgs, bytes.Clone(body))
+	return nil
+}
+
+// take returns the ids of every message sent since the last take, in order,
+// and the messages themselves; a message that is not a JSON object fails.
+func (q *memQueue) take() ([]string, []pipelineMessage, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var ids []string
+	var msgs []pipelineMessage
+	for _, b := range q.msgs {
+		var m pipelineMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, nil, fmt.Errorf("reindex message %.80s: %w", b, err)
+		}
+		m.size = len(b)
+		ids = append(ids, m.IDs...)
+		msgs = append(msgs, m)
+	}
+	q.msgs = nil
+	return ids, msgs, nil
+}
+
+type pipelineMessage struct {
+	IDs         []string `json:"ids"`
+	TraceParent string   `json:"traceparent"`
+	size        int
+}
+
+// Disturbed applies cosmos.Store.Disturbed's rule to the stored documents.
+func (m *memTitles) Disturbed(_ context.Context, supplier string, since time.Time) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for id, b := range m.docs {
+		if m.written[id].Before(since) {
+			continue
+		}
+		var t catalog.Title
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, err
+		}
+		if _, ok := t.Identifiers.SupplierKeys[supplier]; !ok {
+			continue
+		}
+		if d, ok := m.deliveries[id][supplier]; !ok || !strings.HasSuffix(d, t.ContentHash) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// memManifests is blob.Manifests in memory: supplier → body and ETag.
+type memManifests struct {
+	mu     sync.Mutex
+	bodies map[string][]byte
+	etags  map[string]int
+	n      int
+	// begins counts Begin calls.
+	begins int
+}
+
+func newMemManifests() *memManifests {
+	return &memManifests{bodies: map[string][]byte{}, etags: map[string]int{}}
+}
+
+func (m *memManifests) Begin(_ context.Context, supplier string, marker []byte) ([]byte, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.begins++
+	old := m.bodies[supplier]
+	m.n++
+	m.bodies[supplier], m.etags[supplier] = bytes.Clone(marker), m.n
+	return old, fmt.Sprint(m.n), nil
+}
+
+func (m *memManifests) Commit(_ context.Context, supplier, token string, body []byte) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.bodies[supplier]; !ok || token == "" || fmt.Sprint(m.etags[supplier]) != token {
+		delete(m.bodies, supplier)
+		return false, nil
+	}
+	if len(body) == 0 {
+		delete(m.bodies, supplier)
+		return true, nil
+	}
+	m.n++
+	m.bodies[supplier], m.etags[supplier] = bytes.Clone(body), m.n
+	return true, nil
 }

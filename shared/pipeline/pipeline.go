@@ -12,23 +12,31 @@
 //     copy is there (finishing a crashed move) and nothing else happens.
 //  2. The blob version is streamed with azblob (If-Match E) through
 //     ingest.Parse with the supplier's profile (suppliers.json) and Limits.
-//  3. Valid titles are looked up in batches of 100 (one query each, a few
+//  3. The supplier's ingest manifest (manifest.go) is claimed: titles
+//     delivered exactly as in the supplier's last completed file, and not
+//     disturbed since by another writer (one Cosmos query per file), are
+//     skipped with no lookup at all (the fast re-delivery path). The other
+//     valid titles are looked up in batches of 500 (one query each, a few
 //     in flight): a title whose stored delivery fingerprint for this
 //     supplier equals the delivered title's hash, with the document's
-//     content unchanged since, is skipped without reading it (the fast
-//     re-delivery path); new titles need no read; the others are read in
-//     one query per batch. Titles then go, in file order, to a small worker
+//     content unchanged since, is skipped without reading it; new titles
+//     need no read; the others are read in one query per batch. Titles then go, in file order, to a small worker
 //     pool keyed by title id, so one id is never written concurrently:
 //     stored document → catalog.Merge → skip when the content hash is unchanged →
 //     catalog.CheckSize → change record (upsert, id <title>:<version>) →
 //     Create (new) or Replace with If-Match (existing), re-reading and
 //     re-merging on Conflict a bounded number of times.
+//     As titles are written, the ids of the changed ones are sent to the
+//     reindex queue (Config.Reindex) in JSON-object messages of at most
+//     48 KB, each as soon as it is full; the last one once every title is
+//     written. Nothing of the file accumulates in memory: one message, the
+//     titles in flight, the report's bounded error list and the bounded
+//     manifest (16 bytes a title, files up to ManifestMaxTitles).
+//     The new manifest is stored once every title is written.
 //  4. The file is copied to processed/<supplier>/<file> or
 //     rejected/<supplier>/<file> in the drop container and the copy
 //     confirmed; the rejected-rows CSV and the report are written; only
 //     then is the source deleted (If-Match E, so a newer upload is kept).
-//  5. The changed title ids are returned on the "reindex" queue output, in
-//     JSON-object messages of at most 48 KB each.
 //
 // Failure semantics: a bad file or bad rows are the supplier's problem — the
 // report says why, the file goes to rejected/, the invocation succeeds and
@@ -36,9 +44,12 @@
 // (non-2xx) and the host retries, then poisons the message. A retry after a
 // crash re-reads the file: stable ids and the hash skip make every title
 // already written a no-op (no duplicates), the rest are written (no lost
-// rows). Because the crashed try never sent its reindex output, a retried
-// delivery (DequeueCount > 1) sends every title id of the file, changed or
-// not; reindexing is idempotent.
+// rows). Because the crashed try may not have sent the ids of titles it
+// wrote, a retried delivery (DequeueCount > 1) sends every title id of the
+// file, changed or not; reindexing is idempotent. Every reindex message is
+// sent before the report exists, so a crash after the report (before the
+// host got the answer) loses nothing: the re-delivery finds the report and
+// has nothing left to send.
 package pipeline
 
 import (
@@ -53,11 +64,14 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/funchost"
 	"github.com/mediaspecs/catalogue/shared/ingest"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 // Titles is the title store (cosmos.Store). Errors are apperr kinds:
@@ -76,12 +90,21 @@ type Titles interface {
 	// replaces it if its ETag is still ifMatch; both store deliveries beside it.
 	CreateDelivered(ctx context.Context, t *catalog.Title, deliveries map[string]string) (string, error)
 	ReplaceDelivered(ctx context.Context, t *catalog.Title, deliveries map[string]string, ifMatch string) (string, error)
+	// Disturbed lists the supplier's titles written at or after since by
+	// anything but that supplier's ingestion (see manifest.go).
+	Disturbed(ctx context.Context, supplier string, since time.Time) ([]string, error)
 }
 
 // Changes stores change records (cosmos.Changes); Put is idempotent per
 // change id.
 type Changes interface {
 	Put(ctx context.Context, c catalog.Change) error
+}
+
+// ReindexQueue sends one message (a JSON object) to the reindex queue
+// (blob.Messages, encoded as the host's queue trigger reads it).
+type ReindexQueue interface {
+	Send(ctx context.Context, body []byte) error
 }
 
 // Files is the blob storage the pipeline reads and writes (blob.Files).
@@ -125,6 +148,18 @@ type Config struct {
 	Profiles *Profiles
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Reindex receives the changed title ids (required).
+	Reindex ReindexQueue
+	// MessageBytes bounds one reindex message (default and maximum
+	// MaxMessageBytes).
+	MessageBytes int
+	// Manifests keeps each supplier's ingest manifest, which lets an
+	// unchanged re-delivery skip titles without reading them (manifest.go);
+	// nil turns the shortcut off.
+	Manifests Manifests
+	// ManifestMaxTitles bounds the titles of a file that gets a manifest
+	// (default 100,000: 1.6 MB held while the file is ingested).
+	ManifestMaxTitles int
 }
 
 // Pipeline ingests supplier files. It is safe for concurrent use.
@@ -140,6 +175,9 @@ type Pipeline struct {
 func New(cfg Config, titles Titles, changes Changes, files Files, log *slog.Logger) (*Pipeline, error) {
 	if cfg.DropContainer == "" || cfg.ReportsContainer == "" {
 		return nil, errors.New("pipeline.New: the drop and reports containers are required")
+	}
+	if cfg.Reindex == nil {
+		return nil, errors.New("pipeline.New: the reindex queue is required")
 	}
 	if cfg.Writers <= 0 {
 		cfg.Writers = 16
@@ -160,6 +198,12 @@ func New(cfg Config, titles Titles, changes Changes, files Files, log *slog.Logg
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ManifestMaxTitles <= 0 {
+		cfg.ManifestMaxTitles = 100_000
+	}
+	if cfg.MessageBytes <= 0 || cfg.MessageBytes > MaxMessageBytes {
+		cfg.MessageBytes = MaxMessageBytes
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -178,6 +222,11 @@ type Event struct {
 		ETag          string `json:"eTag"`
 		ContentLength int64  `json:"contentLength"`
 	} `json:"data"`
+	// TraceParent is a W3C traceparent the event's producer sent along (the
+	// CloudEvents distributed-tracing extension attribute); when valid, the
+	// ingestion continues that trace. Storage's Event Grid-schema events
+	// carry none: the ingestion then continues the invocation's trace.
+	TraceParent string `json:"traceparent,omitempty"`
 }
 
 // BlobCreated is the event type the pipeline acts on.
@@ -190,8 +239,10 @@ type ReindexMessage struct {
 	TraceParent string   `json:"traceparent,omitempty"`
 }
 
-// Ingest is the IngestSupplierFile function (trigger binding "event",
-// output binding "reindex").
+// Ingest is the IngestSupplierFile function (trigger binding "event"). The
+// reindex messages are sent by Run while the file is ingested, not returned
+// as an output binding: a large file's ids never sit in memory, and they are
+// all sent before the report marks the file done.
 func (p *Pipeline) Ingest(ctx context.Context, inv *funchost.Invocation) (*funchost.InvokeResponse, error) {
 	log := inv.Logger
 	if log == nil {
@@ -218,15 +269,25 @@ func (p *Pipeline) Ingest(ctx context.Context, inv *funchost.Invocation) (*funch
 		log.Info("event for another container ignored", slog.String("container", parts.ContainerName))
 		return &funchost.InvokeResponse{}, nil
 	}
-	res, err := p.Run(ctx, File{Name: parts.BlobName, ETag: ev.Data.ETag, ReceivedAt: ev.EventTime}, retried, log)
+	// The ingestion's span: a child of the invocation's, or of the event's
+	// producer when it sent a trace context (telemetry.StartMessageSpan).
+	// The reindex messages carry this span's context (Run), so the
+	// reindexing of the file's titles joins the same trace.
+	ctx, span := telemetry.StartMessageSpan(ctx, "ingest supplier file", ev.TraceParent,
+		attribute.String("mediaspecs.file", parts.BlobName))
+	defer span.End()
+	f := File{Name: parts.BlobName, ETag: ev.Data.ETag, ReceivedAt: ev.EventTime, TraceParent: inv.TraceParent}
+	res, err := p.Run(ctx, f, retried, log)
 	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "ingestion failed")
 		return nil, err
 	}
-	resp := &funchost.InvokeResponse{}
-	if msgs := Batches(res.Reindex, inv.TraceParent, MaxMessageBytes); len(msgs) > 0 {
-		resp.SetOutput("reindex", msgs)
+	if res.Report != nil {
+		span.SetAttributes(attribute.String("mediaspecs.profile", res.Report.Profile),
+			attribute.Int("mediaspecs.rows", res.Report.Rows), attribute.Int("mediaspecs.reindexed", res.Reindexed))
 	}
-	return resp, nil
+	return &funchost.InvokeResponse{}, nil
 }
 
 // File is one blob version in the drop container.
@@ -237,6 +298,10 @@ type File struct {
 	ETag string
 	// ReceivedAt is when the blob was written (the event time); zero is now.
 	ReceivedAt time.Time
+	// TraceParent is carried in the reindex messages when ctx carries no
+	// span (telemetry off): the host's traceparent of the invocation. With
+	// telemetry on, the messages carry the context of the span in Run's ctx.
+	TraceParent string
 }
 
 // Result is what Run did.
@@ -245,9 +310,11 @@ type Result struct {
 	Skipped string
 	// Report is the report written (nil when skipped).
 	Report *FileReport
-	// Reindex lists the title ids to reindex: the changed ones, or every
-	// title of the file on a retried delivery.
-	Reindex []string
+	// Reindexed counts the title ids sent to the reindex queue: the changed
+	// ones, or every title of the file on a retried delivery.
+	Reindexed int
+	// ReindexMessages counts the messages they were sent in.
+	ReindexMessages int
 }
 
 // FileReport is the report the supplier reads: ingest's report of the
@@ -270,6 +337,9 @@ type Writes struct {
 	// Refused counts titles where some delivered blocks belong to another
 	// supplier and were left as they were.
 	Refused int `json:"refused"`
+	// UnchangedByManifest counts the unchanged titles recognised from the
+	// supplier's ingest manifest alone (no Cosmos lookup).
+	UnchangedByManifest int `json:"unchangedByManifest"`
 }
 
 // ReportName is the report of one blob version: <supplier>/<file>.<etag>.report.json
@@ -296,8 +366,14 @@ func (p *Pipeline) Run(ctx context.Context, f File, retried bool, log *slog.Logg
 	if log == nil {
 		log = p.log
 	}
-	log = log.With(slog.String("blob", f.Name), slog.String("etag", f.ETag))
-	first, _, _ := strings.Cut(f.Name, "/")
+	first, _, inFolder := strings.Cut(f.Name, "/")
+	// Every ingestion line names the file and its profile (the summary line
+	// adds the row counts); a file outside a supplier folder has none.
+	profile := ""
+	if inFolder {
+		profile = p.cfg.Profiles.For(first)
+	}
+	log = log.With(slog.String("file", f.Name), slog.String("etag", f.ETag), slog.String("profile", profile))
 	if first == ProcessedFolder || first == RejectedFolder {
 		return &Result{Skipped: "archived copy"}, nil
 	}
@@ -307,7 +383,7 @@ func (p *Pipeline) Run(ctx context.Context, f File, retried bool, log *slog.Logg
 		return nil, err
 	}
 	if done {
-		log.Info("blob version already ingested", slog.String("report", reportName))
+		log.InfoContext(ctx, "blob version already ingested", slog.String("report", reportName))
 		return &Result{Skipped: "already ingested"}, p.finishMove(ctx, f, reportName)
 	}
 
@@ -315,7 +391,7 @@ func (p *Pipeline) Run(ctx context.Context, f File, retried bool, log *slog.Logg
 	if errors.Is(err, apperr.NotFound) || errors.Is(err, apperr.Conflict) {
 		// The version is gone (deleted, or replaced by a newer upload that
 		// has its own event): there is nothing left to ingest or to lose.
-		log.Warn("blob version no longer exists", slog.String("error", err.Error()))
+		log.WarnContext(ctx, "blob version no longer exists", slog.String("error", err.Error()))
 		return &Result{Skipped: "blob version gone"}, nil
 	}
 	if err != nil {
@@ -327,8 +403,19 @@ func (p *Pipeline) Run(ctx context.Context, f File, retried bool, log *slog.Logg
 	if received.IsZero() {
 		received = p.cfg.Now()
 	}
-	rep, ids, w, err := p.ingest(ctx, f, rc, size, received, log)
+	// The reindex messages carry the trace context of the span in ctx (the
+	// ingestion's), so ReindexMedia continues this trace.
+	traceparent := telemetry.TraceParent(ctx)
+	if traceparent == "" {
+		traceparent = f.TraceParent
+	}
+	reindex := newReindexStream(p.cfg.Reindex, traceparent, retried, p.cfg.MessageBytes)
+	rep, w, err := p.ingest(ctx, f, rc, size, received, reindex, log)
 	if err != nil {
+		return nil, err
+	}
+	// Every id is on the queue before anything marks the file done.
+	if err := reindex.flush(ctx); err != nil {
 		return nil, err
 	}
 	folder := ProcessedFolder
@@ -360,13 +447,11 @@ func (p *Pipeline) Run(ctx context.Context, f File, retried bool, log *slog.Logg
 	if err := p.files.DeleteVersion(ctx, p.cfg.DropContainer, f.Name, f.ETag); err != nil {
 		return nil, err
 	}
-	res := &Result{Report: fr, Reindex: ids.changed}
-	if retried {
-		res.Reindex = ids.all
-	}
-	log.Info("file ingested", slog.String("verdict", string(rep.Verdict)), slog.Int("rows", rep.Rows),
-		slog.Int("titles", rep.Titles), slog.Int("created", w.Created), slog.Int("updated", w.Updated),
-		slog.Int("unchanged", w.Unchanged), slog.Int("errors", rep.ErrorCount), slog.Int("reindex", len(res.Reindex)))
+	res := &Result{Report: fr, Reindexed: reindex.ids, ReindexMessages: reindex.messages}
+	log.InfoContext(ctx, "file ingested", slog.String("verdict", string(rep.Verdict)), slog.Int("rows", rep.Rows),
+		slog.Int("accepted_rows", rep.AcceptedRows), slog.Int("rejected_rows", rep.RejectedRows), slog.Int("titles", rep.Titles), slog.Int("created", w.Created), slog.Int("updated", w.Updated),
+		slog.Int("unchanged", w.Unchanged), slog.Int("errors", rep.ErrorCount), slog.Int("reindex", res.Reindexed))
+	telemetry.RecordIngestedFile(ctx, rep.Supplier, rep.Profile, string(rep.Verdict), rep.AcceptedRows, rep.RejectedRows)
 	return res, nil
 }
 
@@ -395,27 +480,4 @@ func fileReport(f File, supplier, profile, reason string) *ingest.Report {
 	now := time.Now().UTC()
 	return &ingest.Report{File: path.Base(f.Name), Supplier: supplier, Profile: profile, Verdict: ingest.Rejected,
 		FileError: reason, Errors: []ingest.RowError{}, StartedAt: now, FinishedAt: now}
-}
-
-// Batches splits ids into reindex messages whose JSON is at most max bytes,
-// even as the host writes them (JObject.ToString() indents: about 8 bytes
-// per id more than compact JSON).
-func Batches(ids []string, traceparent string, max int) []ReindexMessage {
-	overhead := 64 + len(traceparent)
-	var out []ReindexMessage
-	var cur []string
-	size := overhead
-	for _, id := range ids {
-		n := len(id) + 8
-		if len(cur) > 0 && size+n > max {
-			out = append(out, ReindexMessage{IDs: cur, TraceParent: traceparent})
-			cur, size = nil, overhead
-		}
-		cur = append(cur, id)
-		size += n
-	}
-	if len(cur) > 0 {
-		out = append(out, ReindexMessage{IDs: cur, TraceParent: traceparent})
-	}
-	return out
 }

@@ -36,16 +36,18 @@ const (
 )
 
 type rig struct {
-	titles  *memTitles
-	changes *memChanges
-	files   *memFiles
-	p       *pipeline.Pipeline
+	titles    *memTitles
+	changes   *memChanges
+	files     *memFiles
+	queue     *memQueue
+	manifests *memManifests
+	p         *pipeline.Pipeline
 }
 
 func newRig(t *testing.T, writers int) *rig {
 	t.Helper()
-	r := &rig{titles: newMemTitles(), changes: &memChanges{}, files: newMemFiles()}
-	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: writers},
+	r := &rig{titles: newMemTitles(), changes: &memChanges{}, files: newMemFiles(), queue: &memQueue{}, manifests: newMemManifests()}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: writers, Reindex: r.queue, Manifests: r.manifests},
 		r.titles, r.changes, r.files, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +70,16 @@ func csvFile(t *testing.T, titles int, badEvery int) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// reindexed returns the ids sent to reindexing since the last call.
+func (r *rig) reindexed(t *testing.T) []string {
+	t.Helper()
+	ids, _, err := r.queue.take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
 func (r *rig) run(t *testing.T, name, etag string, retried bool) *pipeline.Result {
@@ -93,8 +105,8 @@ func TestIngestWritesTitlesReportAndMovesFile(t *testing.T) {
 	if got := len(r.changes.byID); got != 120 {
 		t.Errorf("change records = %d, want 120", got)
 	}
-	if got := len(res.Reindex); got != 120 {
-		t.Errorf("reindex ids = %d, want 120", got)
+	if got := r.reindexed(t); len(got) != 120 || res.Reindexed != 120 {
+		t.Errorf("reindex ids sent = %d (result says %d), want 120", len(got), res.Reindexed)
 	}
 	if res.Report.Writes.Created != 120 {
 		t.Errorf("writes = %+v, want 120 created", res.Report.Writes)
@@ -126,9 +138,10 @@ func TestRedeliveredEventIsNoop(t *testing.T) {
 	etag := r.files.put(drop, "acme/a.csv", csvFile(t, 20, 0))
 	r.run(t, "acme/a.csv", etag, false)
 	writes, puts := r.titles.writes.Load(), r.changes.puts
+	r.reindexed(t)
 
 	res := r.run(t, "acme/a.csv", etag, true)
-	if res.Skipped != "already ingested" || len(res.Reindex) != 0 {
+	if res.Skipped != "already ingested" || len(r.reindexed(t)) != 0 {
 		t.Errorf("re-delivery = %+v, want skipped with nothing to reindex", res)
 	}
 	if r.titles.writes.Load() != writes || r.changes.puts != puts {
@@ -141,13 +154,14 @@ func TestRedroppedUnchangedFileWritesNothing(t *testing.T) {
 	body := csvFile(t, 30, 0)
 	r.run(t, "acme/a.csv", r.files.put(drop, "acme/a.csv", body), false)
 	writes := r.titles.writes.Load()
+	r.reindexed(t)
 
 	res := r.run(t, "acme/a.csv", r.files.put(drop, "acme/a.csv", body), false)
 	if got := r.titles.writes.Load() - writes; got != 0 {
 		t.Errorf("re-drop wrote %d titles, want 0", got)
 	}
-	if res.Report.Writes.Unchanged != 30 || len(res.Reindex) != 0 {
-		t.Errorf("re-drop: writes %+v, reindex %d; want 30 unchanged, nothing to reindex", res.Report.Writes, len(res.Reindex))
+	if got := r.reindexed(t); res.Report.Writes.Unchanged != 30 || len(got) != 0 {
+		t.Errorf("re-drop: writes %+v, reindex %d; want 30 unchanged, nothing to reindex", res.Report.Writes, len(got))
 	}
 }
 
@@ -177,6 +191,7 @@ func TestCrashMidFileThenRetry(t *testing.T) {
 	}
 
 	r.titles.failAfter = 0
+	r.reindexed(t) // what the crashed try sent
 	res := r.run(t, "acme/big.csv", etag, true)
 	if got := r.titles.len(); got != n {
 		t.Errorf("stored titles = %d, want %d", got, n)
@@ -195,8 +210,8 @@ func TestCrashMidFileThenRetry(t *testing.T) {
 	if w := res.Report.Writes; w.Created != n-partial || w.Unchanged != partial {
 		t.Errorf("retry writes = %+v, want %d created and %d unchanged", w, n-partial, partial)
 	}
-	if got := len(res.Reindex); got != n {
-		t.Errorf("retry reindexes %d ids, want all %d", got, n)
+	if got := r.reindexed(t); len(got) != n {
+		t.Errorf("retry reindexes %d ids, want all %d", len(got), n)
 	}
 }
 
@@ -273,35 +288,9 @@ func TestGoneVersionIsSkipped(t *testing.T) {
 	}
 }
 
-func TestBatchesStayUnderTheLimitAsTheHostWritesThem(t *testing.T) {
-	var ids []string
-	for i := range 10_000 {
-		ids = append(ids, fmt.Sprintf("m-%018d", i))
-	}
-	tp := "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-	msgs := pipeline.Batches(ids, tp, pipeline.MaxMessageBytes)
-	var got []string
-	for _, m := range msgs {
-		// The host writes a JObject with JObject.ToString(): indented JSON.
-		b, _ := json.MarshalIndent(m, "", "  ")
-		if len(b) > pipeline.MaxMessageBytes {
-			t.Errorf("message of %d ids is %d bytes indented, over %d", len(m.IDs), len(b), pipeline.MaxMessageBytes)
-		}
-		if m.TraceParent != tp {
-			t.Errorf("traceparent = %q", m.TraceParent)
-		}
-		got = append(got, m.IDs...)
-	}
-	if !slices.Equal(got, ids) {
-		t.Errorf("batches carry %d ids, want all %d in order", len(got), len(ids))
-	}
-	if len(msgs) < 2 {
-		t.Errorf("%d messages, want the ids split", len(msgs))
-	}
-}
-
 // TestIngestThroughTheEnvelope sends a queue invocation as the host does and
-// checks the reindex output is an array of JSON objects.
+// checks the reindex ids went to the queue as a JSON object carrying the
+// invocation's trace.
 func TestIngestThroughTheEnvelope(t *testing.T) {
 	r := newRig(t, 4)
 	etag := r.files.put(drop, "acme/a b.csv", csvFile(t, 5, 0))
@@ -315,22 +304,30 @@ func TestIngestThroughTheEnvelope(t *testing.T) {
 	msgQuoted, _ := json.Marshal(string(msg))
 	body := fmt.Sprintf(`{"Data":{"event":%s},"Metadata":{"Id":"\"m1\"","DequeueCount":"1"}}`, msgQuoted)
 
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	h := funchost.Handle("IngestSupplierFile", r.p.Ingest, slog.New(slog.DiscardHandler))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/IngestSupplierFile", strings.NewReader(body)))
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/IngestSupplierFile", strings.NewReader(body))
+	req.Header.Set(funchost.HeaderTraceParent, tp)
+	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
 	var resp struct {
-		Outputs struct {
-			Reindex []pipeline.ReindexMessage `json:"reindex"`
-		}
+		Outputs map[string]json.RawMessage
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 		t.Fatalf("%v: %s", err, rec.Body)
 	}
-	if len(resp.Outputs.Reindex) != 1 || len(resp.Outputs.Reindex[0].IDs) != 5 {
-		t.Errorf("reindex output = %+v, want one message with 5 ids", resp.Outputs.Reindex)
+	if _, ok := resp.Outputs["reindex"]; ok {
+		t.Errorf("the ids came back as an output binding too: %s", rec.Body)
+	}
+	_, msgs, err := r.queue.take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || len(msgs[0].IDs) != 5 || msgs[0].TraceParent != tp {
+		t.Errorf("reindex messages = %+v, want one message with 5 ids and the invocation's traceparent", msgs)
 	}
 	if _, ok := r.files.get(drop, "processed/acme/a b.csv"); !ok {
 		t.Errorf("not archived; drop has %v", r.files.names(drop))
@@ -360,7 +357,8 @@ func TestUnchangedRedeliveryReadsNoDocument(t *testing.T) {
 	mem := newMemTitles()
 	titles := &countingTitles{memTitles: mem}
 	files := newMemFiles()
-	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 1}, titles, &memChanges{}, files, nil)
+	queue := &memQueue{}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 1, Reindex: queue}, titles, &memChanges{}, files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,8 +380,8 @@ func TestUnchangedRedeliveryReadsNoDocument(t *testing.T) {
 	}
 	// Another writer (that keeps no deliveries) changes one title: the
 	// shortcut must not hide it.
-	if len(res.Reindex) != 0 {
-		t.Fatalf("reindex %v, want none", res.Reindex)
+	if res.Reindexed != 0 {
+		t.Fatalf("reindexed %d ids, want none", res.Reindexed)
 	}
 	var someID string
 	for k := range mem.docs {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -19,21 +20,116 @@ import (
 	"github.com/mediaspecs/catalogue/shared/ingest"
 )
 
-// idSet collects the ids of one file, in first-seen order.
-type idSet struct {
-	changed, all []string
-	seen         map[string]bool
-	seenChanged  map[string]bool
+// reindexStream sends the title ids of one file to the reindex queue as
+// they are written, one message as soon as it would pass the size bound, so
+// memory holds one message whatever the file size. An id repeated within a
+// message is sent once; one repeated across messages (a key delivered twice
+// far apart) is sent twice, which is harmless: reindexing is idempotent.
+type reindexStream struct {
+	queue       ReindexQueue
+	traceparent string
+	// all: send every written id (a retried delivery), not only changed ones.
+	all bool
+	max int
+
+	mu       sync.Mutex
+	cur      []string
+	inCur    map[string]bool
+	size     int
+	ids      int // ids sent
+	messages int // messages sent
 }
 
-func (s *idSet) add(id string, changed bool) {
-	if !s.seen[id] {
-		s.seen[id] = true
-		s.all = append(s.all, id)
+func newReindexStream(q ReindexQueue, traceparent string, all bool, max int) *reindexStream {
+	return &reindexStream{queue: q, traceparent: traceparent, all: all, max: max, inCur: map[string]bool{}, size: messageOverhead(traceparent)}
+}
+
+// add queues id for reindexing when it changed (or always with all), and
+// sends the current message first when id would not fit in it.
+func (s *reindexStream) add(ctx context.Context, id string, changed bool) error {
+	if !changed && !s.all {
+		return nil
 	}
-	if changed && !s.seenChanged[id] {
-		s.seenChanged[id] = true
-		s.changed = append(s.changed, id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inCur[id] {
+		return nil
+	}
+	if n := idCost(id); len(s.cur) > 0 && s.size+n > s.max {
+		if err := s.sendLocked(ctx); err != nil {
+			return err
+		}
+	}
+	s.cur = append(s.cur, id)
+	s.inCur[id] = true
+	s.size += idCost(id)
+	return nil
+}
+
+// flush sends what is left.
+func (s *reindexStream) flush(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sendLocked(ctx)
+}
+
+func (s *reindexStream) sendLocked(ctx context.Context) error {
+	if len(s.cur) == 0 {
+		return nil
+	}
+	body, err := json.Marshal(ReindexMessage{IDs: s.cur, TraceParent: s.traceparent})
+	if err != nil {
+		return err
+	}
+	if err := s.queue.Send(ctx, body); err != nil {
+		return fmt.Errorf("sending %d ids to reindex: %w", len(s.cur), err)
+	}
+	s.ids += len(s.cur)
+	s.messages++
+	s.cur = s.cur[:0]
+	clear(s.inCur)
+	s.size = messageOverhead(s.traceparent)
+	return nil
+}
+
+// messageOverhead and idCost bound the JSON size of a reindex message:
+// {"ids":[...],"traceparent":"..."}, each id quoted with a comma, with room
+// to spare (8 bytes an id: what the host's indentation added when these went
+// through an output binding).
+func messageOverhead(traceparent string) int { return 64 + len(traceparent) }
+
+func idCost(id string) int { return len(id) + 8 }
+
+// inFlight counts, per title id, the occurrences handed to a prefetch batch
+// and not yet written. A batch flushed while an earlier occurrence of one of
+// its ids is still in flight must not trust its prefetched document (the
+// earlier write may land after the prefetch): that item is marked a repeat
+// and its writer reads the document afresh, after the earlier write (same
+// writer, file order). An id whose earlier occurrences are all written is
+// prefetched after those writes, so it needs nothing. Only titles in flight
+// are held — at most (prefetchers+2) batches plus the writers' queues —
+// whatever the file size.
+type inFlight struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// enter registers one occurrence of id and reports whether another was
+// already in flight.
+func (f *inFlight) enter(id string) (repeat bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	repeat = f.n[id] > 0
+	f.n[id]++
+	return repeat
+}
+
+// leave unregisters one occurrence of id, once written (or dropped).
+func (f *inFlight) leave(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n[id]--; f.n[id] <= 0 {
+		delete(f.n, id)
 	}
 }
 
@@ -48,26 +144,26 @@ const (
 
 // ingest parses the file and writes its titles. The error is an
 // infrastructure failure; everything about the file is in the report.
-func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, received time.Time, log *slog.Logger) (*ingest.Report, *idSet, Writes, error) {
-	ids := &idSet{seen: map[string]bool{}, seenChanged: map[string]bool{}}
+func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, received time.Time, reindex *reindexStream, log *slog.Logger) (*ingest.Report, Writes, error) {
 	supplier, file, ok := strings.Cut(f.Name, "/")
 	if !ok || supplier == "" {
-		return fileReport(f, "", "", "files must be dropped into a supplier folder: <container>/<supplier>/<file>"), ids, Writes{}, nil
+		return fileReport(f, "", "", "files must be dropped into a supplier folder: <container>/<supplier>/<file>"), Writes{}, nil
 	}
 	profileName := p.cfg.Profiles.For(supplier)
 	profile, err := ingest.LoadProfile(profileName)
 	if err != nil {
-		return fileReport(f, supplier, profileName, err.Error()), ids, Writes{}, nil
+		return fileReport(f, supplier, profileName, err.Error()), Writes{}, nil
 	}
 	now := p.cfg.Now().UTC()
-
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	man := p.beginManifest(ctx, supplier, file, profile, log)
 	var (
 		mu       sync.Mutex
 		w        Writes
 		rejected []rejection
 		workers  sync.WaitGroup
+		flying   = &inFlight{n: map[string]int{}}
 	)
 	// Writers: one queue each, chosen by title id, so one id is written by
 	// one goroutine in file order.
@@ -77,13 +173,21 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 		workers.Go(func() {
 			for it := range queues[i] {
 				if ctx.Err() != nil {
+					flying.leave(it.parsed.Title.ID)
 					continue // drain after a failure
 				}
 				out, refused, err := p.write(ctx, it, received, now)
+				flying.leave(it.parsed.Title.ID)
+				if err == nil {
+					err = reindex.add(ctx, it.parsed.Title.ID, out != unchanged)
+				}
 				mu.Lock()
 				switch {
 				case err == nil:
-					ids.add(it.parsed.Title.ID, out != unchanged)
+					man.record(it.parsed.Title.ID, it.delivery)
+					if it.byManifest {
+						w.UnchangedByManifest++
+					}
 					switch out {
 					case created:
 						w.Created++
@@ -120,7 +224,7 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 				}
 				id := parsed.Title.ID
 				it := item{parsed: parsed, stored: b.titles[id], etag: b.etags[id], prefetched: !b.repeat[i],
-					delivery: b.delivery[i], deliveries: b.deliveries[id], skip: b.skip[i]}
+					delivery: b.delivery[i], deliveries: b.deliveries[id], skip: b.skip[i], byManifest: b.byManifest[i]}
 				select {
 				case queues[shard(id, len(queues))] <- it:
 				case <-ctx.Done():
@@ -132,17 +236,13 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 		}
 	})
 	var cur []ingest.Parsed
-	fileIDs := map[string]struct{}{} // to spot an id delivered twice in the file
 	flush := func() error {
 		if len(cur) == 0 {
 			return nil
 		}
 		b := &batch{items: cur, ready: make(chan struct{}), repeat: make([]bool, len(cur))}
 		for i, it := range cur {
-			if _, dup := fileIDs[it.Title.ID]; dup {
-				b.repeat[i] = true
-			}
-			fileIDs[it.Title.ID] = struct{}{}
+			b.repeat[i] = flying.enter(it.Title.ID)
 		}
 		cur = nil
 		select {
@@ -152,7 +252,7 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 		}
 		go func() {
 			defer close(b.ready)
-			b.err = p.prefetch(ctx, supplier, b)
+			b.err = p.prefetch(ctx, supplier, man, b)
 		}()
 		return nil
 	}
@@ -171,16 +271,23 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 	dispatcher.Wait()
 	workers.Wait()
 	if cause := context.Cause(ctx); cause != nil {
-		return nil, nil, Writes{}, fmt.Errorf("ingesting %s: %w", f.Name, cause)
+		perr = cause
 	}
 	if perr != nil {
-		return nil, nil, Writes{}, fmt.Errorf("ingesting %s: %w", f.Name, perr)
+		if man != nil {
+			// Release the claim (the retry takes the full path either way),
+			// so that the next file of the supplier is not seen as concurrent.
+			man.overflow = true
+			man.commit(context.WithoutCancel(ctx), log)
+		}
+		return nil, Writes{}, fmt.Errorf("ingesting %s: %w", f.Name, perr)
 	}
+	man.commit(ctx, log)
 	applyRejections(rep, rejected)
 	if w.Refused > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d titles: blocks maintained by another supplier or by MediaSpecs were left unchanged", w.Refused))
 	}
-	return rep, ids, w, nil
+	return rep, w, nil
 }
 
 // applyRejections adds titles rejected after parsing (too large to store)
@@ -329,23 +436,34 @@ type batch struct {
 	// known unchanged from the fingerprints alone.
 	delivery   []string
 	skip       []bool
+	byManifest []bool
 	deliveries map[string]map[string]string
 	titles     map[string]*catalog.Title
 	etags      map[string]string
 	err        error
 }
 
-// prefetch fills b: fingerprints for every id, then the full documents of
-// the existing titles that the fingerprints cannot prove unchanged.
-func (p *Pipeline) prefetch(ctx context.Context, supplier string, b *batch) error {
-	ids := make([]string, len(b.items))
+// prefetch fills b: titles the supplier's manifest vouches for are skipped
+// outright; fingerprints for the other ids, then the full documents of the
+// existing titles that the fingerprints cannot prove unchanged.
+func (p *Pipeline) prefetch(ctx context.Context, supplier string, man *manifestRun, b *batch) error {
+	var ids []string
 	b.delivery = make([]string, len(b.items))
 	b.skip = make([]bool, len(b.items))
+	b.byManifest = make([]bool, len(b.items))
 	for i, it := range b.items {
-		ids[i] = it.Title.ID
 		t := it.Title
 		t.Measurements = slices.Clone(t.Measurements) // Hash must not see Merge's edits
 		b.delivery[i] = t.Hash()
+		if !b.repeat[i] && man.unchanged(it.Title.ID, b.delivery[i]) {
+			b.skip[i], b.byManifest[i] = true, true
+			continue
+		}
+		ids = append(ids, it.Title.ID)
+	}
+	b.titles, b.etags = map[string]*catalog.Title{}, map[string]string{}
+	if len(ids) == 0 {
+		return nil
 	}
 	hashes, deliveries, err := p.titles.Fingerprints(ctx, ids)
 	if err != nil {
@@ -353,7 +471,11 @@ func (p *Pipeline) prefetch(ctx context.Context, supplier string, b *batch) erro
 	}
 	b.deliveries = deliveries
 	var read []string
-	for i, id := range ids {
+	for i, it := range b.items {
+		id := it.Title.ID
+		if b.byManifest[i] {
+			continue
+		}
 		stored, exists := hashes[id]
 		switch {
 		case b.repeat[i], !exists:
@@ -364,7 +486,6 @@ func (p *Pipeline) prefetch(ctx context.Context, supplier string, b *batch) erro
 			read = append(read, id)
 		}
 	}
-	b.titles, b.etags = map[string]*catalog.Title{}, map[string]string{}
 	if len(read) > 0 {
 		b.titles, b.etags, err = p.titles.GetMany(ctx, read)
 	}
@@ -381,6 +502,7 @@ type item struct {
 	// skip: known unchanged from the fingerprints; delivery is the hash of
 	// the delivered title and deliveries the stored fingerprints.
 	skip       bool
+	byManifest bool
 	delivery   string
 	deliveries map[string]string
 }

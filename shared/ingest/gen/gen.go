@@ -7,6 +7,7 @@
 package gen
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -19,6 +20,9 @@ type Options struct {
 	Titles int
 	// BadEvery makes every n-th title carry one invalid value (0: none).
 	BadEvery int
+	// KeyPrefix starts every title key (default "T"): files of one supplier
+	// with different prefixes deliver different titles.
+	KeyPrefix string
 }
 
 // Title is one generated title.
@@ -108,7 +112,7 @@ func one(r *rand.Rand, i int, opts Options) Title {
 	st := subtypes[r.IntN(len(subtypes))]
 	name := pick(r, []string{"De ", "La ", "Le ", "Het ", "L'", ""}) + pick(r, words) + " " + pl.town
 	t := Title{
-		Key: fmt.Sprintf("T%06d", i), Name: name, MediaType: st.media,
+		Key: fmt.Sprintf("%s%06d", cmp.Or(opts.KeyPrefix, "T"), i), Name: name, MediaType: st.media,
 		Segment:   pick(r, []string{"B2C", "B2C", "B2B"}),
 		Frequency: pick(r, freqs),
 		DescNL:    fmt.Sprintf("%s uit %s: nieuws, cultuur en sport voor de regio.", st.nl, pl.town),

@@ -1,0 +1,261 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mediaspecs/catalogue/shared/catalog"
+	"github.com/mediaspecs/catalogue/shared/ingest/gen"
+	"github.com/mediaspecs/catalogue/shared/pipeline"
+)
+
+// lookupCounter counts every Cosmos lookup the pipeline makes per title.
+type lookupCounter struct {
+	*memTitles
+	fingerprinted, read atomic.Int64
+}
+
+func (c *lookupCounter) Fingerprints(ctx context.Context, ids []string) (map[string]string, map[string]map[string]string, error) {
+	c.fingerprinted.Add(int64(len(ids)))
+	return c.memTitles.Fingerprints(ctx, ids)
+}
+
+func (c *lookupCounter) GetMany(ctx context.Context, ids []string) (map[string]*catalog.Title, map[string]string, error) {
+	c.read.Add(int64(len(ids)))
+	return c.memTitles.GetMany(ctx, ids)
+}
+
+func (c *lookupCounter) Get(ctx context.Context, id string) (*catalog.Title, string, error) {
+	c.read.Add(1)
+	return c.memTitles.Get(ctx, id)
+}
+
+type manifestRig struct {
+	titles    *lookupCounter
+	manifests *memManifests
+	files     *memFiles
+	p         *pipeline.Pipeline
+}
+
+func newManifestRig(t *testing.T, maxTitles int) *manifestRig {
+	t.Helper()
+	r := &manifestRig{titles: &lookupCounter{memTitles: newMemTitles()}, manifests: newMemManifests(), files: newMemFiles()}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
+		Manifests: r.manifests, ManifestMaxTitles: maxTitles}, r.titles, &memChanges{}, r.files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.p = p
+	return r
+}
+
+// run ingests body as acme/<name> and returns the writes and the per-title
+// Cosmos lookups it made.
+func (r *manifestRig) run(t *testing.T, name string, body []byte) (pipeline.Writes, int64) {
+	t.Helper()
+	before := r.titles.fingerprinted.Load() + r.titles.read.Load()
+	res, err := r.p.Run(t.Context(), pipeline.File{Name: "acme/" + name, ETag: r.files.put(drop, "acme/"+name, body)}, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Report.Writes, r.titles.fingerprinted.Load() + r.titles.read.Load() - before
+}
+
+func (r *manifestRig) stored(supplier string) []byte {
+	r.manifests.mu.Lock()
+	defer r.manifests.mu.Unlock()
+	return r.manifests.bodies[supplier]
+}
+
+// TestManifestSkipsUnchangedRedelivery: after a first ingest, the same
+// content — even under another file name — is recognised from the manifest
+// alone: no fingerprint query, no read, no write.
+func TestManifestSkipsUnchangedRedelivery(t *testing.T) {
+	r := newManifestRig(t, 0)
+	body := csvFile(t, 40, 0)
+	if w, _ := r.run(t, "week1.csv", body); w.Created != 40 {
+		t.Fatalf("first ingest writes %+v", w)
+	}
+	w, lookups := r.run(t, "week2.csv", body)
+	if w.Unchanged != 40 || w.UnchangedByManifest != 40 || lookups != 0 || r.titles.writes.Load() != 40 {
+		t.Errorf("re-delivery: writes %+v, %d lookups, %d title writes in all; want 40 unchanged by manifest, no lookup, no new write", w, lookups, r.titles.writes.Load())
+	}
+}
+
+// TestManifestDoesNotHideOutsideEdits: a title changed by another path since
+// the manifest (an editor writing without deliveries) is merged again from
+// the delivery; the rest still comes from the manifest.
+func TestManifestDoesNotHideOutsideEdits(t *testing.T) {
+	r := newManifestRig(t, 0)
+	body := csvFile(t, 30, 0)
+	r.run(t, "a.csv", body)
+	id := catalog.StableID("acme", gen.Generate(gen.Options{Seed: 7, Titles: 30})[3].Key)
+	old, etag, err := r.titles.memTitles.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Name = "Edited elsewhere"
+	old.ContentHash = old.Hash()
+	if _, err := r.titles.memTitles.ReplaceDelivered(t.Context(), old, nil, etag); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := r.run(t, "a.csv", body)
+	if w.Updated != 1 || w.UnchangedByManifest != 29 {
+		t.Errorf("writes %+v, want the edited title merged again (1 updated) and 29 unchanged by manifest", w)
+	}
+	got, _, _ := r.titles.memTitles.Get(t.Context(), id)
+	if got.Name == "Edited elsewhere" {
+		t.Error("the supplier's delivery did not restore its block")
+	}
+}
+
+// TestManifestAfterCrashMidFile: a file that fails half-way leaves no
+// manifest to trust, so re-delivering the previous content restores every
+// title the failed file had changed.
+func TestManifestAfterCrashMidFile(t *testing.T) {
+	r := newManifestRig(t, 0)
+	const n = 60
+	original := csvFile(t, n, 0)
+	r.run(t, "a.csv", original)
+	// The next delivery changes every title (same keys, other content), and
+	// Cosmos fails part-way.
+	var other bytes.Buffer
+	if _, err := gen.WriteCSV(&other, gen.Options{Seed: 8, Titles: n}, ';', "windows-1252"); err != nil {
+		t.Fatal(err)
+	}
+	renamed := other.Bytes()
+	r.titles.failAfter = r.titles.writes.Load() + 10
+	if _, err := r.p.Run(t.Context(), pipeline.File{Name: "acme/b.csv", ETag: r.files.put(drop, "acme/b.csv", renamed)}, false, nil); err == nil {
+		t.Fatal("the failing file did not fail")
+	}
+	r.titles.failAfter = 0
+	if m := r.stored("acme"); m != nil {
+		t.Errorf("after the failed file the manifest is %.40q, want none", m)
+	}
+	w, _ := r.run(t, "a.csv", original)
+	if w.UnchangedByManifest != 0 {
+		t.Errorf("re-delivery after the crash: %+v, want nothing vouched for by a manifest", w)
+	}
+	gen.Each(gen.Options{Seed: 7, Titles: n}, func(g gen.Title) {
+		got, _, err := r.titles.memTitles.Get(t.Context(), catalog.StableID("acme", g.Key))
+		if err != nil || got.Name != g.Name {
+			t.Errorf("%s: %v name %q, want %q", g.Key, err, got.Name, g.Name)
+		}
+	})
+	if w, lookups := r.run(t, "a.csv", original); w.UnchangedByManifest != n || lookups != 0 {
+		t.Errorf("the next re-delivery: %+v with %d lookups, want the manifest back in use", w, lookups)
+	}
+}
+
+// TestManifestMarkerOfAnotherFile: a fresh "in progress" marker (another
+// file of the supplier running, or a process that died) means no manifest
+// for this file and none stored after it; a marker past the function
+// timeout is a dead file's and is ignored.
+func TestManifestMarkerOfAnotherFile(t *testing.T) {
+	r := newManifestRig(t, 0)
+	body := csvFile(t, 20, 0)
+	r.run(t, "a.csv", body)
+	r.manifests.mu.Lock()
+	r.manifests.bodies["acme"] = []byte("MSM-BUSY " + time.Now().UTC().Format(time.RFC3339) + "\n")
+	r.manifests.mu.Unlock()
+	if w, _ := r.run(t, "a.csv", body); w.UnchangedByManifest != 0 || w.Unchanged != 20 {
+		t.Errorf("with another file in progress: %+v, want 20 unchanged, none by manifest", w)
+	}
+	if m := r.stored("acme"); m != nil {
+		t.Errorf("manifest after a contended file = %.40q, want none", m)
+	}
+	r.run(t, "a.csv", body) // stores a manifest again
+	r.manifests.mu.Lock()
+	r.manifests.bodies["acme"] = []byte("MSM-BUSY " + time.Now().Add(-time.Hour).UTC().Format(time.RFC3339) + "\n")
+	r.manifests.mu.Unlock()
+	r.run(t, "a.csv", body)
+	if w, _ := r.run(t, "a.csv", body); w.UnchangedByManifest != 20 {
+		t.Errorf("after a stale marker: %+v, want the manifest stored and used again", w)
+	}
+}
+
+// beginsMidFile starts "another file" of the supplier (its Begin) while the
+// first file is being written.
+type beginsMidFile struct {
+	*memTitles
+	manifests *memManifests
+	once      sync.Once
+}
+
+func (b *beginsMidFile) CreateDelivered(ctx context.Context, t *catalog.Title, d map[string]string) (string, error) {
+	b.once.Do(func() {
+		_, _, _ = b.manifests.Begin(ctx, "acme", []byte("MSM-BUSY "+time.Now().UTC().Format(time.RFC3339)+"\n"))
+	})
+	return b.memTitles.CreateDelivered(ctx, t, d)
+}
+
+// TestManifestTwoFilesAtOnce: when another file of the same supplier begins
+// while one is running, the running one does not store its manifest.
+func TestManifestTwoFilesAtOnce(t *testing.T) {
+	manifests := newMemManifests()
+	titles := &beginsMidFile{memTitles: newMemTitles(), manifests: manifests}
+	files := newMemFiles()
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{}, Manifests: manifests},
+		titles, &memChanges{}, files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: files.put(drop, "acme/a.csv", csvFile(t, 20, 0))}, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	manifests.mu.Lock()
+	defer manifests.mu.Unlock()
+	if m, ok := manifests.bodies["acme"]; ok {
+		t.Errorf("manifest after overlapping files = %.40q, want none", m)
+	}
+}
+
+// TestManifestInvalidatedByProfileOrCode: a manifest whose profile hash or
+// code version differs from this run's is not trusted.
+func TestManifestInvalidatedByProfileOrCode(t *testing.T) {
+	for _, tamper := range []struct{ from, to string }{{`"profileHash":"`, `"profileHash":"x`}, {`"code":1`, `"code":0`}} {
+		t.Run(tamper.from, func(t *testing.T) {
+			r := newManifestRig(t, 0)
+			body := csvFile(t, 10, 0)
+			r.run(t, "a.csv", body)
+			r.manifests.mu.Lock()
+			m := r.manifests.bodies["acme"]
+			if !bytes.Contains(m, []byte(tamper.from)) {
+				r.manifests.mu.Unlock()
+				t.Fatalf("manifest header lacks %s: %.200q", tamper.from, m)
+			}
+			r.manifests.bodies["acme"] = bytes.Replace(m, []byte(tamper.from), []byte(tamper.to), 1)
+			r.manifests.mu.Unlock()
+			if w, _ := r.run(t, "a.csv", body); w.UnchangedByManifest != 0 || w.Unchanged != 10 {
+				t.Errorf("with a tampered manifest: %+v, want 10 unchanged, none by manifest", w)
+			}
+		})
+	}
+}
+
+// TestManifestBoundedAndRejectedRows: a file over ManifestMaxTitles keeps
+// no manifest; rows rejected last time are not vouched for.
+func TestManifestBoundedAndRejectedRows(t *testing.T) {
+	r := newManifestRig(t, 10)
+	body := csvFile(t, 30, 0)
+	r.run(t, "a.csv", body)
+	if m := r.stored("acme"); m != nil {
+		t.Errorf("a 30-title file with a 10-title bound stored a manifest: %.40q", m)
+	}
+
+	r = newManifestRig(t, 0)
+	bad := csvFile(t, 30, 4)
+	w1, _ := r.run(t, "bad.csv", bad)
+	w2, _ := r.run(t, "bad.csv", bad)
+	if w1.Created == 30 || w2.UnchangedByManifest != w1.Created {
+		t.Errorf("first %+v, again %+v: want the rejected titles absent and only the %d accepted vouched for", w1, w2, w1.Created)
+	}
+	if !strings.HasPrefix(string(r.stored("acme")), "MSM1\n") {
+		t.Errorf("manifest = %.40q", r.stored("acme"))
+	}
+}
