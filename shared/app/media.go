@@ -16,6 +16,8 @@ import (
 )
 
 // MediaReader reads one title by id with its ETag (a Cosmos point read).
+// The title may be shared with other requests (cosmos.TitleCache hands out
+// its cached copy): handlers read it and never modify it.
 type MediaReader interface {
 	Get(ctx context.Context, id string) (*catalog.Title, string, error)
 }

@@ -125,6 +125,46 @@ func TestGetMedia(t *testing.T) {
 	}
 }
 
+// TestGetMediaThroughTitleCache: with the ETag-revalidated title cache as
+// its reader, the detail route answers a title changed since it was cached
+// with the new version and a new ETag, and revalidates the new one with 304.
+func TestGetMediaThroughTitleCache(t *testing.T) {
+	t.Parallel()
+	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
+	title := sampleTitle()
+	if _, err := store.Upsert(t.Context(), title); err != nil {
+		t.Fatal(err)
+	}
+	cache := cosmos.NewTitleCache(store, 8)
+	h := New(Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil), Media: cache, Auth: fakeAuth}).Handler()
+	target := "/api/media/" + title.ID + "?lang=fr"
+
+	var v mediaView
+	rec := get(t, h, target, nil)
+	decodeOK(t, rec, &v)
+	oldETag := rec.Header().Get("ETag")
+	if rec = get(t, h, target, map[string]string{"If-None-Match": oldETag}); rec.Code != http.StatusNotModified {
+		t.Fatalf("revalidating the cached title = %d, want 304", rec.Code)
+	}
+
+	title.Name, title.Version = "Le Soir Week-end", 4
+	if _, err := store.Upsert(t.Context(), title); err != nil {
+		t.Fatal(err)
+	}
+	rec = get(t, h, target, map[string]string{"If-None-Match": oldETag})
+	decodeOK(t, rec, &v)
+	newETag := rec.Header().Get("ETag")
+	if v.Name != "Le Soir Week-end" || v.Version != 4 || newETag == oldETag {
+		t.Errorf("after a write: %q version %d ETag %s (before %s); want the new title and a new ETag", v.Name, v.Version, newETag, oldETag)
+	}
+	if rec = get(t, h, target, map[string]string{"If-None-Match": newETag}); rec.Code != http.StatusNotModified {
+		t.Errorf("revalidating the new ETag = %d, want 304", rec.Code)
+	}
+	if st := cache.Stats(); st.Fetched != 2 || st.Revalidated != 2 {
+		t.Errorf("cache stats = %+v, want 2 fetched (first read, after the write) and 2 revalidated", st)
+	}
+}
+
 func TestEtagMatches(t *testing.T) {
 	for _, tc := range []struct {
 		header string

@@ -90,6 +90,29 @@ func TestSearchAPI(t *testing.T) {
 		}
 	})
 
+	t.Run("a selected facet keeps its other values", func(t *testing.T) {
+		var out searchResponse
+		decodeOK(t, get(t, h, "/api/search?type=print&country=BE", nil), &out)
+		counts := func(facet string) map[string]int64 {
+			m := map[string]int64{}
+			for _, b := range out.Facets[facet] {
+				m[b.Value] = b.Count
+			}
+			return m
+		}
+		// Hits: the 8 active BE print titles; the type facet still offers
+		// online (Metra), the country facet FR and LU among print titles.
+		if out.Total != 8 {
+			t.Errorf("total = %d, want 8", out.Total)
+		}
+		if got := counts("type"); got["print"] != 8 || got["online"] != 1 {
+			t.Errorf("type facet = %v, want print 8 and online 1", got)
+		}
+		if got := counts("country"); got["BE"] != 8 || got["FR"] != 1 || got["LU"] != 1 {
+			t.Errorf("country facet = %v, want BE 8, FR 1, LU 1", got)
+		}
+	})
+
 	t.Run("cursor pages through everything", func(t *testing.T) {
 		seen := map[string]bool{}
 		target := "/api/search?sort=name&page_size=5"

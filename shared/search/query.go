@@ -148,17 +148,17 @@ func (q *Query) Validate() error {
 
 // body builds the Elasticsearch request body. User text only ever reaches
 // match/multi_match/term queries on explicit fields, never query_string.
+//
+// Facets are multi-select, as a faceted UI expects: the query holds the text
+// and the filters that are not facets (ranges, price); the facet filters go
+// to post_filter, so hits and total honour every filter while the
+// aggregations see the query alone. Each facet's counts are then taken under
+// the OTHER facets' filters only: selecting type=print narrows the country
+// counts to print titles, yet the type facet still lists tv and outdoor with
+// the counts they would have.
 func (q *Query) body() (map[string]any, error) {
-	var filters []any
-	for _, name := range FacetNames {
-		if vals := q.Filters[name]; len(vals) > 0 {
-			filters = append(filters, map[string]any{"terms": map[string]any{FilterFields[name]: vals}})
-		}
-	}
-	if len(q.Filters["status"]) == 0 {
-		// Closed and merged titles only show when asked for.
-		filters = append(filters, map[string]any{"term": map[string]any{"status": "active"}})
-	}
+	facetFilters := q.facetFilters()
+	filters := []any{}
 	for field, r := range map[string]Range{"metrics.circulation": q.Circulation, "metrics.reach": q.Reach} {
 		if rq := rangeQuery(r.Min, r.Max); rq != nil {
 			filters = append(filters, map[string]any{"range": map[string]any{field: rq}})
@@ -190,7 +190,8 @@ func (q *Query) body() (map[string]any, error) {
 		"size":             q.PageSize,
 		"track_total_hits": true,
 		"sort":             q.sortClause(),
-		"aggs":             facetAggs(),
+		"post_filter":      map[string]any{"bool": map[string]any{"filter": facetFilterList(facetFilters, "")}},
+		"aggs":             facetAggs(facetFilters),
 		"_source":          map[string]any{"excludes": []string{"contentHash"}},
 	}
 	if q.Text != "" {
@@ -275,10 +276,62 @@ func rangeQuery(min, max *int64) map[string]any {
 	return r
 }
 
-func facetAggs() map[string]any {
+// facetFilters returns the terms filter of every facet the query filters on,
+// by facet name. Status always has one: closed and merged titles only show
+// when asked for, so an unset status means status=active (as a facet
+// selection, the status counts still show how many closed titles there are).
+func (q *Query) facetFilters() map[string]any {
+	out := map[string]any{}
+	for _, name := range FacetNames {
+		if vals := q.Filters[name]; len(vals) > 0 {
+			out[name] = map[string]any{"terms": map[string]any{FilterFields[name]: vals}}
+		}
+	}
+	if _, ok := out["status"]; !ok {
+		out["status"] = map[string]any{"term": map[string]any{"status": "active"}}
+	}
+	return out
+}
+
+// facetFilterList lists the facet filters except the one of facet except
+// ("" keeps all), in FacetNames order so the body is deterministic.
+func facetFilterList(facetFilters map[string]any, except string) []any {
+	list := []any{}
+	for _, name := range FacetNames {
+		if f, ok := facetFilters[name]; ok && name != except {
+			list = append(list, f)
+		}
+	}
+	return list
+}
+
+// facetAggs counts each facet's values under every filter but its own.
+// Facets without a filter of their own all count under the full set of
+// facet filters, so they share one filter aggregation; each filtered facet
+// has its own, under the others' filters. Every top-level aggregation is a
+// filter aggregation whose sub-aggregations are terms named by facet.
+func facetAggs(facetFilters map[string]any) map[string]any {
+	unfiltered := map[string]any{}
 	aggs := map[string]any{}
 	for _, name := range FacetNames {
-		aggs[name] = map[string]any{"terms": map[string]any{"field": FilterFields[name], "size": facetBucketCount}}
+		values := map[string]any{"terms": map[string]any{"field": FilterFields[name], "size": facetBucketCount}}
+		if _, filtered := facetFilters[name]; !filtered {
+			unfiltered[name] = values
+			continue
+		}
+		aggs[facetAggPrefix+name] = map[string]any{
+			"filter": map[string]any{"bool": map[string]any{"filter": facetFilterList(facetFilters, name)}},
+			"aggs":   map[string]any{name: values},
+		}
+	}
+	if len(unfiltered) > 0 {
+		aggs[facetAggPrefix+"unfiltered"] = map[string]any{
+			"filter": map[string]any{"bool": map[string]any{"filter": facetFilterList(facetFilters, "")}},
+			"aggs":   unfiltered,
+		}
 	}
 	return aggs
 }
+
+// facetAggPrefix names the filter aggregations that hold the facets.
+const facetAggPrefix = "facets_"

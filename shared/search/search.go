@@ -89,12 +89,9 @@ func (s *Searcher) Search(ctx context.Context, q Query) (_ *Result, err error) {
 				Highlight map[string][]string `json:"highlight"`
 			} `json:"hits"`
 		} `json:"hits"`
-		Aggregations map[string]struct {
-			Buckets []struct {
-				Key      any   `json:"key"`
-				DocCount int64 `json:"doc_count"`
-			} `json:"buckets"`
-		} `json:"aggregations"`
+		// Filter aggregations holding terms aggregations named by facet
+		// (facetAggs), beside the filter's own doc_count.
+		Aggregations map[string]map[string]json.RawMessage `json:"aggregations"`
 	}
 	dec := json.NewDecoder(res.Body)
 	dec.UseNumber() // sort values (longs) must round-trip exactly into the cursor
@@ -112,12 +109,26 @@ func (s *Searcher) Search(ctx context.Context, q Query) (_ *Result, err error) {
 	if n := len(raw.Hits.Hits); n == q.PageSize && n > 0 {
 		out.NextCursor = encodeCursor(q.Sort, raw.Hits.Hits[n-1].Sort)
 	}
-	for name, agg := range raw.Aggregations {
-		buckets := make([]Bucket, 0, len(agg.Buckets))
-		for _, b := range agg.Buckets {
-			buckets = append(buckets, Bucket{Value: fmt.Sprint(b.Key), Count: b.DocCount})
+	for _, filterAgg := range raw.Aggregations {
+		for name, sub := range filterAgg {
+			if name == "doc_count" {
+				continue
+			}
+			var terms struct {
+				Buckets []struct {
+					Key      any   `json:"key"`
+					DocCount int64 `json:"doc_count"`
+				} `json:"buckets"`
+			}
+			if err := json.Unmarshal(sub, &terms); err != nil {
+				return nil, fmt.Errorf("decoding facet %s: %w", name, err)
+			}
+			buckets := make([]Bucket, 0, len(terms.Buckets))
+			for _, b := range terms.Buckets {
+				buckets = append(buckets, Bucket{Value: fmt.Sprint(b.Key), Count: b.DocCount})
+			}
+			out.Facets[name] = buckets
 		}
-		out.Facets[name] = buckets
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package search_test
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -114,6 +115,115 @@ func TestSearchFiltersFacetsAndRanges(t *testing.T) {
 	}
 	if got := ids(res); !slices.Equal(got, []string{"fr-liberation"}) {
 		t.Errorf("per-insertion ≤ 30000 EUR = %v, want [fr-liberation]", got)
+	}
+}
+
+func facetCounts(r *search.Result, facet string) map[string]int64 {
+	counts := map[string]int64{}
+	for _, b := range r.Facets[facet] {
+		counts[b.Value] = b.Count
+	}
+	return counts
+}
+
+// TestSearchMultiSelectFacets: facet filters narrow the hits and the OTHER
+// facets, never their own facet, so a UI can offer the values next to the
+// one selected with the counts they would have.
+func TestSearchMultiSelectFacets(t *testing.T) {
+	t.Parallel()
+	_, s := loaded(t)
+	ctx := t.Context()
+	res, err := s.Search(ctx, search.Query{Filters: map[string][]string{"type": {"print"}, "country": {"BE"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hits honour every filter: the 8 active BE print titles.
+	if res.Total != 8 {
+		t.Errorf("total = %d, want 8 (%v)", res.Total, ids(res))
+	}
+	for _, h := range res.Hits {
+		if h.Doc.MediaType != "print" || h.Doc.Coverage.Countries[0] != "BE" || h.Doc.Status != "active" {
+			t.Errorf("hit %s violates the filters", h.Doc.ID)
+		}
+	}
+	for _, tc := range []struct {
+		facet string
+		want  map[string]int64
+	}{
+		// The selected type still lists online (Metra, BE) as if type were
+		// unselected; outdoor (Abribus) is FR, so country=BE leaves it out.
+		{"type", map[string]int64{"print": 8, "online": 1}},
+		// The selected country lists FR and LU under type=print only.
+		{"country", map[string]int64{"BE": 8, "FR": 1, "LU": 1}},
+		// Facets not selected are narrowed by both selections.
+		{"subtype", map[string]int64{"daily": 3, "magazine": 3, "free_sheet": 2}},
+		// Status is filtered to active by default, as a selection: the closed
+		// BE print title is counted, not shown.
+		{"status", map[string]int64{"active": 8, "closed": 1}},
+	} {
+		if got := facetCounts(res, tc.facet); !maps.Equal(got, tc.want) {
+			t.Errorf("%s facet = %v, want %v", tc.facet, got, tc.want)
+		}
+	}
+
+	// Selecting two values of one facet (OR) leaves that facet's counts as
+	// they were, and the total is their sum.
+	both, err := s.Search(ctx, search.Query{Filters: map[string][]string{"type": {"print", "online"}, "country": {"BE"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both.Total != 9 || !maps.Equal(facetCounts(both, "type"), facetCounts(res, "type")) {
+		t.Errorf("type=print,online: total %d, type facet %v; want 9 and %v", both.Total, facetCounts(both, "type"), facetCounts(res, "type"))
+	}
+
+	// Text and ranges are not facets: they narrow every facet, the selected one too.
+	res, err = s.Search(ctx, search.Query{Text: "echo", Filters: map[string][]string{"country": {"BE"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := facetCounts(res, "country"), map[string]int64{"BE": 2}; !maps.Equal(got, want) {
+		t.Errorf("q=echo country facet = %v, want %v", got, want)
+	}
+	res, err = s.Search(ctx, search.Query{Circulation: search.Range{Min: i64(50000)}, Filters: map[string][]string{"type": {"print"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := facetCounts(res, "country"), map[string]int64{"BE": 1, "FR": 1}; res.Total != 2 || !maps.Equal(got, want) {
+		t.Errorf("circulation ≥ 50000: total %d, country facet %v; want 2 and %v", res.Total, got, want)
+	}
+}
+
+// TestSearchCursorWithFacetFilters pages a facet-filtered search: the post
+// filter applies on every page, each hit comes once, and the facet counts
+// stay those of the whole result.
+func TestSearchCursorWithFacetFilters(t *testing.T) {
+	t.Parallel()
+	_, s := loaded(t)
+	q := search.Query{Filters: map[string][]string{"type": {"print"}}, Sort: search.SortName, PageSize: 3}
+	var seen []string
+	for page := 0; page < 10; page++ {
+		res, err := s.Search(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := facetCounts(res, "type"), map[string]int64{"print": 10, "online": 1, "outdoor": 1}; res.Total != 10 || !maps.Equal(got, want) {
+			t.Errorf("page %d: total %d, type facet %v; want 10 and %v", page, res.Total, got, want)
+		}
+		for _, h := range res.Hits {
+			if h.Doc.MediaType != "print" {
+				t.Errorf("page %d: %s is %s", page, h.Doc.ID, h.Doc.MediaType)
+			}
+			seen = append(seen, h.Doc.ID)
+		}
+		if res.NextCursor == "" {
+			break
+		}
+		q.Cursor = res.NextCursor
+	}
+	unique := slices.Clone(seen)
+	slices.Sort(unique)
+	if len(seen) != 10 || len(slices.Compact(unique)) != 10 {
+		t.Errorf("walked %v, want the 10 active print titles once each", seen)
 	}
 }
 

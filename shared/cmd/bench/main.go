@@ -13,6 +13,13 @@
 // Markdown table on stdout) for BENCHMARKS.md.
 //
 //	go run ./shared/cmd/bench -titles 20000 -rate 100 -duration 20s -out bench-results.json
+//
+// The telemetry phase (-phases telemetry) compares search with telemetry on
+// (10 % trace sampling, metrics on) and off, alternating (telemetry.go).
+//
+// `bench maintenance` runs the reindexing and maintenance benchmarks instead
+// (rebuild throughput, searches during alias swaps, drop-to-searchable
+// latency; see maintenance.go).
 package main
 
 import (
@@ -23,14 +30,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -65,6 +75,9 @@ type options struct {
 	esURL, cosmosURL     string
 	cosmosCA             string
 	cache                string
+	phases               string
+	cpuProfile           string
+	telemetryRounds      int
 }
 
 // report is what one run writes.
@@ -77,6 +90,9 @@ type report struct {
 }
 
 func realMain(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "maintenance" {
+		return maintenanceMain(ctx, args[1:]) // maintenance.go
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o options
 	fs.IntVar(&o.titles, "titles", 20000, "titles in the search index")
@@ -88,8 +104,15 @@ func realMain(ctx context.Context, args []string) error {
 	fs.StringVar(&o.cosmosURL, "cosmos", "https://127.0.0.1:8081/", "Cosmos DB endpoint")
 	fs.StringVar(&o.cosmosCA, "cosmos-ca", "/opt/mediaspecs-cache/tls/cosmos-cert.pem", "Cosmos DB certificate")
 	fs.StringVar(&o.cache, "cache", "/opt/mediaspecs-cache", "local stack cache (for the generated Keycloak test password)")
+	fs.StringVar(&o.phases, "phases", "search,detail,suggest,devhost", "comma-separated phases to run: search, detail, suggest, devhost, telemetry")
+	fs.IntVar(&o.telemetryRounds, "telemetry-rounds", 4, "rounds of the telemetry phase (each one telemetry-off and one telemetry-on phase)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured phases (handler and client share the process)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	phase := map[string]bool{}
+	for _, p := range strings.Split(o.phases, ",") {
+		phase[strings.TrimSpace(p)] = true
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	run := fmt.Sprintf("bench-%d", time.Now().Unix())
@@ -103,10 +126,16 @@ func realMain(ctx context.Context, args []string) error {
 	if _, err := admin.Bootstrap(ctx, time.Now()); err != nil {
 		return err
 	}
-	logger.Info("loading the search index", "titles", o.titles)
 	titles := gen.Generate(gen.Options{Seed: 7, Titles: o.titles})
+	needIndex := phase["search"] || phase["suggest"] || phase["devhost"] || phase["telemetry"]
+	if needIndex {
+		logger.Info("loading the search index", "titles", o.titles)
+	}
 	var batch []search.Doc
 	for i, t := range titles {
+		if !needIndex {
+			break
+		}
 		batch = append(batch, search.FromTitle(toTitle(t)))
 		if len(batch) == 1000 || i == len(titles)-1 {
 			if err := search.IndexBatch(ctx, es, admin.WriteAlias, batch, false); err != nil {
@@ -115,7 +144,7 @@ func realMain(ctx context.Context, args []string) error {
 			batch = batch[:0]
 		}
 	}
-	if err := admin.Refresh(ctx, admin.WriteAlias); err != nil {
+	if err := admin.Refresh(ctx, admin.WriteAlias); err != nil && needIndex {
 		return err
 	}
 
@@ -123,37 +152,62 @@ func realMain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cc.CreateDatabase(ctx, azcosmos.DatabaseProperties{ID: run}, nil); err != nil {
-		return err
-	}
-	db, _ := cc.NewDatabase(run)
-	defer func() { _, _ = db.Delete(context.WithoutCancel(ctx), nil) }()
-	if _, err := db.CreateContainer(ctx, cosmos.MediaContainerProperties("media"), nil); err != nil {
-		return err
-	}
-	container, _ := db.NewContainer("media")
-	store := cosmos.NewStore(container)
-	var ids []string
-	for _, t := range titles[:min(o.detailTitles, len(titles))] {
-		ct := toTitle(t)
-		if _, err := store.Upsert(ctx, ct); err != nil {
+	// Detail phases and the devhost handler need the run's Cosmos database.
+	var (
+		container *azcosmos.ContainerClient
+		store     *cosmos.Store
+		ids       []string
+	)
+	if phase["detail"] || phase["devhost"] {
+		if _, err := cc.CreateDatabase(ctx, azcosmos.DatabaseProperties{ID: run}, nil); err != nil {
 			return err
 		}
-		ids = append(ids, ct.ID)
+		db, _ := cc.NewDatabase(run)
+		defer func() { _, _ = db.Delete(context.WithoutCancel(ctx), nil) }()
+		if _, err := db.CreateContainer(ctx, cosmos.MediaContainerProperties("media"), nil); err != nil {
+			return err
+		}
+		container, _ = db.NewContainer("media")
+		store = cosmos.NewStore(container)
+		for _, t := range titles[:min(o.detailTitles, len(titles))] {
+			ct := toTitle(t)
+			if _, err := store.Upsert(ctx, ct); err != nil {
+				return err
+			}
+			ids = append(ids, ct.ID)
+		}
 	}
 
 	searcher := &search.Searcher{ES: es, Index: admin.ReadAlias}
-	srv := httptest.NewServer(app.New(app.Deps{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil),
-		Search: searcher, Media: store,
-		Labels: func(f, v, l string) string { return catalog.Label(f, v, catalog.Lang(l)) },
-		// A fixed subscriber: the benchmark measures search and detail, not
-		// token verification (which is a local signature check per request).
-		Auth: auth.AuthenticatorFunc(func(*http.Request) (*auth.Principal, error) {
-			return &auth.Principal{Subject: "bench", Roles: []string{"subscriber"}, Kind: auth.KindPerson}, nil
-		}),
-	}).Handler())
+	handlerWith := func(media app.MediaReader) *httptest.Server {
+		return httptest.NewServer(app.New(app.Deps{
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Health: health.New(time.Second, nil),
+			Search: searcher, Media: media,
+			Labels: func(f, v, l string) string { return catalog.Label(f, v, catalog.Lang(l)) },
+			// A fixed subscriber: the benchmark measures search and detail, not
+			// token verification (which is a local signature check per request).
+			Auth: auth.AuthenticatorFunc(func(*http.Request) (*auth.Principal, error) {
+				return &auth.Principal{Subject: "bench", Roles: []string{"subscriber"}, Kind: auth.KindPerson}, nil
+			}),
+		}).Handler())
+	}
+	srv := handlerWith(store)
 	defer srv.Close()
+	// The same handler over the ETag-revalidated title cache, large enough
+	// to hold every id the detail phases read (an upper bound on its hit rate).
+	titleCache := cosmos.NewTitleCache(store, len(ids))
+	srvCached := handlerWith(titleCache)
+	defer srvCached.Close()
+	// And with the production setting DETAIL_FRESH_FOR=5s: a title confirmed
+	// less than 5 s ago is served without a round trip.
+	freshCache := cosmos.NewTitleCache(store, len(ids))
+	freshCache.FreshFor = 5 * time.Second
+	srvFresh := handlerWith(freshCache)
+	defer srvFresh.Close()
+	// Detail requests follow a Zipf law over the ids (s = 1.1), as page views
+	// of a catalogue do: a few titles are read often, most rarely. Every
+	// variant reads the same sequence.
+	idAt := zipfIDs(ids)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 
 	mix, err := searchMix(searcher)
@@ -181,36 +235,112 @@ func realMain(ctx context.Context, args []string) error {
 		return getOK(ctx, client, srv.URL+"/api/suggest?q="+url.QueryEscape(prefixes[i%len(prefixes)]))
 	}
 	detailHandler := func(ctx context.Context, i int) error {
-		return getOK(ctx, client, srv.URL+"/api/media/"+ids[i%len(ids)])
+		return getOK(ctx, client, srv.URL+"/api/media/"+idAt(i))
+	}
+	detailCached := func(ctx context.Context, i int) error {
+		return getOK(ctx, client, srvCached.URL+"/api/media/"+idAt(i))
+	}
+	detailFresh := func(ctx context.Context, i int) error {
+		return getOK(ctx, client, srvFresh.URL+"/api/media/"+idAt(i))
+	}
+	// The cached handler called in-process: the same work without the HTTP
+	// hop, to tell the hop's share of the difference from the handler's.
+	cachedHandler := srvCached.Config.Handler
+	detailInProcess := func(ctx context.Context, i int) error {
+		rec := httptest.NewRecorder()
+		cachedHandler.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/api/media/"+idAt(i), nil))
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("in-process detail: %d", rec.Code)
+		}
+		return nil
 	}
 	detailDirect := func(ctx context.Context, i int) error {
-		_, err := container.ReadItem(ctx, azcosmos.NewPartitionKeyString(ids[i%len(ids)]), ids[i%len(ids)], nil)
+		id := idAt(i)
+		_, err := container.ReadItem(ctx, azcosmos.NewPartitionKeyString(id), id, nil)
 		return err
 	}
 
 	opts := loadtest.Options{Rate: o.rate, Duration: o.duration}
 	warm := loadtest.Options{Rate: o.rate, Duration: o.duration / 4}
-	loadtest.Run(ctx, "warm-up", warm, viaHandler)
-	loadtest.Run(ctx, "warm-up", warm, direct)
-	loadtest.Run(ctx, "warm-up", warm, detailHandler)
+	if phase["search"] {
+		loadtest.Run(ctx, "warm-up", warm, viaHandler)
+		loadtest.Run(ctx, "warm-up", warm, direct)
+	}
+	if phase["detail"] {
+		loadtest.Run(ctx, "warm-up", warm, detailHandler)
+		loadtest.Run(ctx, "warm-up", warm, detailCached)
+		loadtest.Run(ctx, "warm-up", warm, detailFresh)
+		loadtest.Run(ctx, "warm-up", warm, detailDirect)
+	}
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	rep := report{Date: time.Now().UTC(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()), Titles: o.titles}
 	// Alternate the handler and its baseline twice so drift in machine load
 	// hits both alike.
 	for round := 1; round <= 2; round++ {
-		for _, p := range []struct {
-			name string
-			fn   loadtest.Target
-		}{
-			{fmt.Sprintf("search via handler (round %d)", round), viaHandler},
-			{fmt.Sprintf("search direct to Elasticsearch (round %d)", round), direct},
-			{fmt.Sprintf("detail via handler (round %d)", round), detailHandler},
-			{fmt.Sprintf("detail direct azcosmos ReadItem (round %d)", round), detailDirect},
-		} {
+		var phases []benchPhase
+		if phase["search"] {
+			phases = append(phases,
+				benchPhase{fmt.Sprintf("search via handler (round %d)", round), viaHandler},
+				benchPhase{fmt.Sprintf("search direct to Elasticsearch (round %d)", round), direct})
+		}
+		for _, p := range phases {
 			logger.Info("phase", "name", p.name)
 			rep.Results = append(rep.Results, loadtest.Run(ctx, p.name, opts, p.fn))
 		}
+		if phase["detail"] {
+			// The detail variants differ by a fraction of a millisecond, less
+			// than the drift of a shared machine between two 20 s phases: they
+			// run side by side, each at the full rate, arrivals interleaved.
+			logger.Info("phase", "name", fmt.Sprintf("detail side by side (round %d)", round))
+			rep.Results = append(rep.Results, sideBySide(ctx, opts, []benchPhase{
+				{fmt.Sprintf("detail via handler (round %d)", round), detailHandler},
+				{fmt.Sprintf("detail via handler, title cache (round %d)", round), detailCached},
+				{fmt.Sprintf("detail via handler, title cache fresh 5 s (round %d)", round), detailFresh},
+				{fmt.Sprintf("detail direct azcosmos ReadItem (round %d)", round), detailDirect},
+				{fmt.Sprintf("detail in-process handler, title cache (round %d)", round), detailInProcess},
+			})...)
+		}
 	}
-	rep.Results = append(rep.Results, loadtest.Run(ctx, "suggest via handler", opts, suggest))
+	if phase["detail"] {
+		st := titleCache.Stats()
+		logger.Info("title cache", "revalidated", st.Revalidated, "fetched", st.Fetched, "held", st.Len)
+		fst := freshCache.Stats()
+		logger.Info("title cache fresh 5 s", "fresh", fst.Fresh, "revalidated", fst.Revalidated, "fetched", fst.Fetched, "held", fst.Len)
+		logger.Info("phase", "name", "detail read paths, paired")
+		rep.Results = append(rep.Results, pairedReads(ctx, container, "generated titles", ids[:min(200, len(ids))], 5)...)
+		var large []string
+		for _, id := range ids[:min(100, len(ids))] {
+			t, _, err := store.Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			big := enlarged(t)
+			if _, err := store.Upsert(ctx, big); err != nil {
+				return err
+			}
+			large = append(large, big.ID)
+		}
+		rep.Results = append(rep.Results, pairedReads(ctx, container, "11 KB titles", large, 10)...)
+	}
+	if phase["suggest"] {
+		rep.Results = append(rep.Results, loadtest.Run(ctx, "suggest via handler", opts, suggest))
+	}
+	if phase["telemetry"] {
+		rs, err := telemetryOverhead(ctx, o, o.esURL, admin.ReadAlias, mix, client, logger)
+		if err != nil {
+			return fmt.Errorf("telemetry phase: %w", err)
+		}
+		rep.Results = append(rep.Results, rs...)
+	}
+	if !phase["devhost"] {
+		return writeReport(o.out, rep)
+	}
 
 	// The extra hop through the host stand-in, measured apart: the real
 	// handler binary under devhost, with real token verification.
@@ -239,14 +369,56 @@ func realMain(ctx context.Context, args []string) error {
 	loadtest.Run(ctx, "warm-up", warm, viaHost)
 	rep.Results = append(rep.Results, loadtest.Run(ctx, "search via devhost + handler binary", opts, viaHost))
 	rep.Results = append(rep.Results, loadtest.Run(ctx, "search via handler (after devhost)", opts, viaHandler))
-	rep.Ratios = ratios(rep.Results)
+	return writeReport(o.out, rep)
+}
 
+// writeReport computes the ratios, writes the JSON results and prints the table.
+func writeReport(path string, rep report) error {
+	rep.Ratios = ratios(rep.Results)
 	body, _ := json.MarshalIndent(rep, "", "  ")
-	if err := os.WriteFile(o.out, body, 0o644); err != nil {
+	if err := os.WriteFile(path, body, 0o644); err != nil {
 		return err
 	}
 	printTable(rep)
 	return nil
+}
+
+// startCPUProfile profiles the process until the returned stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+type benchPhase struct {
+	name string
+	fn   loadtest.Target
+}
+
+// sideBySide runs the phases at the same time, each at opts.Rate, the
+// arrivals of one offset from the others' by an even share of the interval,
+// so the load of the machine weighs on each alike.
+func sideBySide(ctx context.Context, opts loadtest.Options, phases []benchPhase) []loadtest.Result {
+	out := make([]loadtest.Result, len(phases))
+	interval := time.Duration(float64(time.Second) / opts.Rate)
+	var wg sync.WaitGroup
+	for i, p := range phases {
+		wg.Go(func() {
+			select {
+			case <-time.After(time.Duration(i) * interval / time.Duration(len(phases))):
+			case <-ctx.Done():
+			}
+			out[i] = loadtest.Run(ctx, p.name, opts, p.fn)
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 type query struct{ path, body string }
@@ -309,6 +481,9 @@ func ratios(rs []loadtest.Result) map[string]float64 {
 	for _, kind := range []struct{ key, handler, base string }{
 		{"search", "search via handler", "search direct to Elasticsearch"},
 		{"detail", "detail via handler", "detail direct azcosmos ReadItem"},
+		{"detail (title cache)", "detail via handler, title cache", "detail direct azcosmos ReadItem"},
+		{"detail (title cache, fresh 5 s)", "detail via handler, title cache fresh 5 s", "detail direct azcosmos ReadItem"},
+		{"detail (title cache, in-process)", "detail in-process handler, title cache", "detail direct azcosmos ReadItem"},
 	} {
 		for round := 1; round <= 2; round++ {
 			h, b := by[fmt.Sprintf("%s (round %d)", kind.handler, round)], by[fmt.Sprintf("%s (round %d)", kind.base, round)]
@@ -319,6 +494,14 @@ func ratios(rs []loadtest.Result) map[string]float64 {
 			out[fmt.Sprintf("%s throughput ratio (round %d)", kind.key, round)] = h.Achieved / b.Achieved
 		}
 	}
+	for _, r := range rs {
+		rest, ok := strings.CutPrefix(r.Name, "detail read ")
+		path, label, _ := strings.Cut(rest, ", ")
+		if base := by["detail read ReadItem, "+label]; ok && path != "ReadItem" && base.P50 > 0 {
+			out[fmt.Sprintf("%s / ReadItem p50, %s", path, label)] = float64(r.P50) / float64(base.P50)
+		}
+	}
+	telemetryRatios(rs, out)
 	if h, b := by["search via devhost + handler binary"], by["search via handler (after devhost)"]; b.P99 > 0 && b.Achieved > 0 {
 		out["devhost hop p99 ratio"] = float64(h.P99) / float64(b.P99)
 		out["devhost hop throughput ratio"] = h.Achieved / b.Achieved
@@ -384,4 +567,19 @@ func toTitle(g gen.Title) *catalog.Title {
 	}
 	t.ContentHash = t.Hash()
 	return t
+}
+
+// zipfIDs returns the i-th id of a fixed Zipf-distributed sequence over ids
+// (s = 1.1, seeded, so every variant and every run reads the same titles in
+// the same order).
+func zipfIDs(ids []string) func(i int) string {
+	if len(ids) == 0 {
+		return func(int) string { return "" }
+	}
+	z := mathrand.NewZipf(mathrand.New(mathrand.NewSource(20261126)), 1.1, 1, uint64(len(ids)-1))
+	seq := make([]int, 1<<16)
+	for i := range seq {
+		seq[i] = int(z.Uint64())
+	}
+	return func(i int) string { return ids[seq[i%len(seq)]] }
 }
