@@ -7,6 +7,7 @@ import (
 
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/search"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 // Drift compares the index with Cosmos DB and repairs the differences.
@@ -70,6 +71,7 @@ func (d *Drift) CheckAndRepair(ctx context.Context, repair bool) (DriftReport, e
 			diff = append(diff, id)
 		}
 	}
+	telemetry.RecordIndexDrift(ctx, rep.Missing, rep.Extra, rep.Stale)
 	sort.Strings(diff)
 	if len(diff) > 10 {
 		rep.Sample = diff[:10]

@@ -233,3 +233,45 @@ func TestDriftFindsAndRepairsDifferences(t *testing.T) {
 		t.Errorf("after repair = %+v %v, want no drift and 82 indexed", after, err)
 	}
 }
+
+// A failed run whose own clean-up failed too (Elasticsearch was down: see
+// shared/drill) leaves an unaliased index newer than the serving one. The
+// next run removes it before anything else, and leaves older unaliased
+// indices (complete earlier versions) to pruning.
+func TestRebuildRemovesAnUnfinishedIndexOfAnEarlierRun(t *testing.T) {
+	t.Parallel()
+	e := setup(t, 30, 0)
+	ctx := t.Context()
+	now := time.Now()
+	older := e.admin.NewIndexName(now.Add(-3 * time.Hour))
+	if err := e.admin.CreateIndex(ctx, older, nil); err != nil {
+		t.Fatal(err)
+	}
+	serving, err := e.admin.Bootstrap(ctx, now.Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftover := e.admin.NewIndexName(now.Add(-time.Hour))
+	if err := e.admin.CreateIndex(ctx, leftover, map[string]any{"refresh_interval": "-1", "number_of_replicas": 0}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.rebuilder(e.store).Rebuild(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Unfinished, []string{leftover}) {
+		t.Errorf("removed as unfinished: %v, want [%s]", rep.Unfinished, leftover)
+	}
+	all, err := e.admin.Indices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Keep 2: the new index and the one it replaced; the older version is
+	// pruned as usual, not as unfinished.
+	if want := []string{serving, rep.Index}; !slices.Equal(all, want) {
+		t.Errorf("indices = %v, want %v", all, want)
+	}
+	if slices.Contains(rep.Deleted, leftover) || !slices.Equal(rep.Deleted, []string{older}) {
+		t.Errorf("pruned %v, want only the older version %s", rep.Deleted, older)
+	}
+}

@@ -18,8 +18,10 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8/esutil"
 
+	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/search"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 // Scanner streams titles from the source of truth; since is a Cosmos _ts
@@ -49,6 +51,7 @@ type Rebuilder struct {
 type RebuildReport struct {
 	Index      string        `json:"index"`
 	Previous   []string      `json:"previous,omitempty"`
+	Unfinished []string      `json:"removedUnfinished,omitempty"` // left by an earlier failed run (see removeUnfinished)
 	Indexed    int64         `json:"indexed"`
 	Skipped    int64         `json:"skipped"` // closed or merged titles
 	CaughtUp   int           `json:"caughtUp"`
@@ -61,12 +64,17 @@ type RebuildReport struct {
 // active title, restores the settings, checks the count, swaps both aliases
 // in one request, then catches up titles changed since the rebuild began and
 // deletes indices beyond Keep. On any failure before the swap the new index
-// is deleted and the old one keeps serving.
+// is deleted and the old one keeps serving; when even that delete fails
+// (Elasticsearch is down), the next run removes the leftover first (see
+// removeUnfinished). Rebuilds must not overlap: Job runs them under a lease.
 func (r *Rebuilder) Rebuild(ctx context.Context, now time.Time) (rep RebuildReport, err error) {
 	start := time.Now()
 	a := r.Admin
 	rep.Index = a.NewIndexName(now)
 	if rep.Previous, err = a.AliasTargets(ctx, a.ReadAlias); err != nil {
+		return rep, err
+	}
+	if rep.Unfinished, err = r.removeUnfinished(ctx); err != nil {
 		return rep, err
 	}
 	if err := a.PutTemplate(ctx); err != nil {
@@ -112,6 +120,7 @@ func (r *Rebuilder) Rebuild(ctx context.Context, now time.Time) (rep RebuildRepo
 		return rep, err
 	}
 	swapped = true
+	telemetry.RecordIndexWrite(ctx) // the read alias now serves a freshly loaded index
 
 	var changed []string
 	if err := r.Titles.Scan(ctx, catchupSince, func(t *catalog.Title) error {
@@ -145,7 +154,16 @@ func (r *Rebuilder) load(ctx context.Context, index string) (indexed, skipped in
 	var failures atomic.Int64
 	var firstFailure sync.Once
 	var failure string
-	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{Client: r.Admin.ES, Index: index, FlushBytes: 5 << 20, NumWorkers: 2})
+	var flushMu sync.Mutex
+	var flushErr error // a whole bulk request failed (Elasticsearch unreachable or refusing)
+	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{Client: r.Admin.ES, Index: index, FlushBytes: 5 << 20, NumWorkers: 2,
+		OnError: func(_ context.Context, e error) {
+			flushMu.Lock()
+			if flushErr == nil {
+				flushErr = e
+			}
+			flushMu.Unlock()
+		}})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -175,11 +193,57 @@ func (r *Rebuilder) load(ctx context.Context, index string) (indexed, skipped in
 	if err := errors.Join(scanErr, closeErr); err != nil {
 		return 0, 0, fmt.Errorf("loading %s: %w", index, err)
 	}
+	if flushErr != nil {
+		return 0, 0, fmt.Errorf("loading %s: %w: Elasticsearch did not take a bulk request (%d documents failed): %v",
+			index, apperr.Unavailable, failures.Load(), flushErr)
+	}
 	if n := failures.Load(); n > 0 {
 		return 0, 0, fmt.Errorf("loading %s: %d documents failed, first: %s", index, n, failure)
 	}
 	st := bi.Stats()
 	return int64(st.NumIndexed), skipped, nil
+}
+
+// removeUnfinished deletes the versioned indices a failed run left behind:
+// those behind neither alias and newer than the newest index behind one. A
+// failed run deletes its own index, but cannot when Elasticsearch itself was
+// the failure; such a leftover must not linger, nor be kept by prune as if it
+// were a complete older index one could roll back to. Older unaliased indices
+// are complete earlier versions and are prune's business. With no index
+// behind an alias nothing is removed (nothing tells leftovers from versions).
+func (r *Rebuilder) removeUnfinished(ctx context.Context) ([]string, error) {
+	a := r.Admin
+	aliased := map[string]bool{}
+	newest := ""
+	for _, alias := range []string{a.ReadAlias, a.WriteAlias} {
+		targets, err := a.AliasTargets(ctx, alias)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range targets {
+			aliased[t] = true
+			newest = max(newest, t)
+		}
+	}
+	if newest == "" {
+		return nil, nil
+	}
+	all, err := a.Indices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, idx := range all {
+		if aliased[idx] || idx <= newest {
+			continue
+		}
+		if err := a.DeleteIndex(ctx, idx); err != nil {
+			return removed, fmt.Errorf("removing the unfinished index %s of an earlier run: %w", idx, err)
+		}
+		r.Logger.Warn("removed an unfinished index left by an earlier rebuild", slog.String("index", idx))
+		removed = append(removed, idx)
+	}
+	return removed, nil
 }
 
 // prune deletes the oldest versioned indices beyond Keep, never the serving one.
