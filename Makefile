@@ -11,7 +11,7 @@ STACK := infra/local/stack
 LOCAL_ENV = $(shell python3 -c 'import json;print(" ".join(k+"="+repr(v) for k,v in json.load(open("local.settings.sample.json"))["Values"].items() if v))')
 GOTEST_FLAGS ?= -race -shuffle=on -count=1 -timeout=20m
 
-.PHONY: dev test browser unit lint vuln infra-check package provision up down status logs
+.PHONY: dev test drills browser unit lint vuln infra-check package provision up down status logs dashboards observability observability-down
 
 MEDIASPECS_CACHE ?= /opt/mediaspecs-cache
 
@@ -27,12 +27,13 @@ dev: provision
 	@echo "  cosmos db     https://127.0.0.1:8081"
 	@echo "  elasticsearch http://127.0.0.1:9200"
 	@echo "  keycloak      http://127.0.0.1:8080/realms/mediaspecs  (test users: infra/local/keycloak/README.md)"
+	@echo "  metrics       http://127.0.0.1:9464/metrics  (make observability: Prometheus :9090 scrapes it, Jaeger UI :16686)"
 	@echo "  stop with Ctrl-C, then make down"
 	@echo
 	# A generated sample catalogue, dropped like a supplier would: devhost's
 	# Event Grid stand-in feeds it through the real ingestion pipeline.
 	$(LOCAL_ENV) go run ./shared/cmd/mediactl seed -titles 500
-	.bin/devhost -handler .bin/handler -state $(MEDIASPECS_CACHE)/run/devhost-eventgrid.json
+	METRICS_LISTEN_ADDR=127.0.0.1:9464 .bin/devhost -handler .bin/handler -state $(MEDIASPECS_CACHE)/run/devhost-eventgrid.json
 
 ## test: start the local stack if needed, then run every test against it
 test: up browser
@@ -41,6 +42,22 @@ test: up browser
 ## unit: only the tests that need no service (no stack started)
 unit:
 	MEDIASPECS_REQUIRE_STACK= go test -short -count=1 ./...
+
+## drills: the measured fault drills (about 11 min, needs the stack): table printed and written to .bin/drills.md for OPERATIONS.md
+drills: up
+	@mkdir -p .bin
+	DRILL_OUT=$(CURDIR)/.bin/drills.md go test -tags drills -run '^TestFaultDrills$$' -count=1 -timeout=30m -v ./shared/alertdrill/
+
+## dashboards: regenerate the Grafana dashboards (infra/observability/dashboards) from shared/dashboard
+dashboards:
+	go run ./shared/cmd/dashboards -out infra/observability/dashboards
+
+## observability: the opt-in local Prometheus (:9090, scraping make dev's handler) and Jaeger (:16686, OTLP :4318)
+observability:
+	infra/local/observability up
+
+observability-down:
+	infra/local/observability down
 
 ## package: dist/ and dist.zip exactly as Azure deploys them
 package:
@@ -70,6 +87,7 @@ browser:
 	infra/local/chromium.sh
 
 down:
+	infra/local/observability down
 	$(STACK) down
 
 status:

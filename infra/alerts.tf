@@ -22,7 +22,7 @@ resource "azurerm_monitor_action_group" "ops" {
 locals {
   # Every function whose trigger is not HTTP (shared/infracheck keeps this in
   # step with functions/*/function.json); every other function is HTTP.
-  background_functions = ["IngestSupplierFile", "NightlyMaintenance", "ReindexMedia"]
+  background_functions = ["IngestSupplierFile", "NightlyMaintenance", "ReindexMedia", "RunMaintenance"]
 
   # name => rule. scope: "appi" (Application Insights) or "log" (workspace).
   # Each query returns rows only when the condition holds; the rule fires on

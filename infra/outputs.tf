@@ -55,3 +55,13 @@ output "application_insights_name" {
   description = "Application Insights resource of the function app."
   value       = azurerm_application_insights.main.name
 }
+
+output "prometheus_query_endpoint" {
+  description = "PromQL query endpoint of the Azure Monitor workspace (managed Prometheus), for the runbooks' promq helper (docs/runbooks/README.md); token audience https://prometheus.monitor.azure.com."
+  value       = azurerm_monitor_workspace.main.query_endpoint
+}
+
+output "otel_collector_url" {
+  description = "OTLP/HTTP endpoint of the OpenTelemetry Collector (the app's OTEL_EXPORTER_OTLP_ENDPOINT); every request needs the ingest token."
+  value       = "https://${azurerm_container_app.otel_collector.ingress[0].fqdn}"
+}

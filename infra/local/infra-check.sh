@@ -213,6 +213,8 @@ run() {
 work="$(mktemp -d "${TMPDIR:-/tmp}/infra-check.XXXXXX")"
 tmpdirs+=("$work")
 cp "$root"/infra/*.tf "$work/"
+# alerts-prometheus.tf reads the rule files (file(), fileset()).
+cp -r "$root"/infra/observability "$work/"
 cat >"$work/cli.tfrc" <<EOF
 provider_installation {
   filesystem_mirror {
@@ -245,6 +247,7 @@ tfvars_check() {
 	local vars="$work/vars" f out rc status=0
 	mkdir -p "$vars"
 	cp "$root"/infra/*.tf "$vars/"
+	cp -r "$root"/infra/observability "$vars/"
 	printf 'terraform {\n  backend "local" {}\n}\n' >"$vars/zz_check_backend_override.tf"
 	(
 		cd "$vars"
@@ -273,10 +276,14 @@ run "tofu fmt -check -recursive infra" "$tofu" fmt -check -recursive -diff -no-c
 run "tofu validate (azurerm $AZURERM_PROVIDER_VERSION)" tofu_validate
 run "tfvars (infra/env/*.tfvars)" tfvars_check
 run "tflint" "$tflint" --chdir="$root/infra" --config="$root/infra/.tflint.hcl" --format=compact
+# alerts-prometheus.tf is skipped: checkov's HCL parser (python-hcl2) stops
+# at the rule block's attribute named `for` (azurerm's name for Prometheus'
+# for) and would otherwise report a parsing error and scan nothing in it;
+# tofu validate and tflint cover the file, and shared/infracheck evaluates it.
 run "checkov" "$checkov" --quiet --compact --skip-download \
 	--framework terraform github_actions \
 	-d "$root/infra" -d "$root/.github" \
-	--skip-path "infra/local"
+	--skip-path "infra/local" --skip-path "infra/alerts-prometheus.tf"
 run "actionlint" "$actionlint" -no-color "$root"/.github/workflows/*.yml
 
 echo "---"

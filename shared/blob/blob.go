@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue/v2"
 
@@ -39,13 +40,23 @@ type Clients struct {
 // the account key in it (local); otherwise cred (the managed identity) with
 // the service URIs.
 func NewClients(cfg config.Storage, cred azcore.TokenCredential) (*Clients, error) {
+	return NewClientsWithOptions(cfg, cred, policy.ClientOptions{})
+}
+
+// NewClientsWithOptions is NewClients with azcore client options for both
+// clients: the handler passes telemetry's tracing provider (a span per SDK
+// operation and per HTTP attempt) and per-retry policies (dependency
+// metrics).
+func NewClientsWithOptions(cfg config.Storage, cred azcore.TokenCredential, opts policy.ClientOptions) (*Clients, error) {
+	blobOpts := &azblob.ClientOptions{ClientOptions: opts}
+	queueOpts := &azqueue.ClientOptions{ClientOptions: opts}
 	if cfg.ConnectionString != "" {
 		cs := ConnectionString(cfg.ConnectionString)
-		b, err := azblob.NewClientFromConnectionString(cs, nil)
+		b, err := azblob.NewClientFromConnectionString(cs, blobOpts)
 		if err != nil {
 			return nil, fmt.Errorf("azblob.NewClientFromConnectionString: %w", err)
 		}
-		q, err := azqueue.NewServiceClientFromConnectionString(cs, nil)
+		q, err := azqueue.NewServiceClientFromConnectionString(cs, queueOpts)
 		if err != nil {
 			return nil, fmt.Errorf("azqueue.NewServiceClientFromConnectionString: %w", err)
 		}
@@ -54,11 +65,11 @@ func NewClients(cfg config.Storage, cred azcore.TokenCredential) (*Clients, erro
 	if cred == nil {
 		return nil, fmt.Errorf("blob.NewClients: identity-based storage needs a token credential")
 	}
-	b, err := azblob.NewClient(cfg.BlobServiceURI, cred, nil)
+	b, err := azblob.NewClient(cfg.BlobServiceURI, cred, blobOpts)
 	if err != nil {
 		return nil, fmt.Errorf("azblob.NewClient: %w", err)
 	}
-	q, err := azqueue.NewServiceClient(cfg.QueueServiceURI, cred, nil)
+	q, err := azqueue.NewServiceClient(cfg.QueueServiceURI, cred, queueOpts)
 	if err != nil {
 		return nil, fmt.Errorf("azqueue.NewServiceClient: %w", err)
 	}

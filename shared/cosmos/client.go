@@ -14,6 +14,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/tracing"
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 )
 
@@ -36,6 +37,10 @@ type ClientConfig struct {
 	// counts each request, its status and request charge there, so 429s that
 	// the SDK retried are not hidden).
 	PerRetryPolicies []policy.Policy
+	// TracingProvider, when set, makes a client span per SDK operation (with
+	// the request charge and status code azcosmos records) and per HTTP
+	// attempt (telemetry.Telemetry.AzureTracing).
+	TracingProvider tracing.Provider
 }
 
 // NewClient returns an azcosmos client for cfg. With cred nil, cfg.Key must
@@ -43,6 +48,7 @@ type ClientConfig struct {
 func NewClient(cfg ClientConfig, cred azcore.TokenCredential) (*azcosmos.Client, error) {
 	opts := &azcosmos.ClientOptions{}
 	opts.PerRetryPolicies = cfg.PerRetryPolicies
+	opts.TracingProvider = cfg.TracingProvider
 	if cfg.MaxRetries > 0 {
 		opts.Retry = policy.RetryOptions{MaxRetries: cfg.MaxRetries, MaxRetryDelay: 30 * time.Second}
 	}

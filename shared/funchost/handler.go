@@ -47,7 +47,10 @@ type Invocation struct {
 	// TraceParent is the W3C traceparent header, "" if absent.
 	TraceParent string
 	// Logger carries the attributes "function", "invocation_id" and, when
-	// present, "traceparent".
+	// present, "traceparent". Records logged without a context (Info rather
+	// than InfoContext) are handled with the invocation's context, so a
+	// handler that reads the span from the context (shared/telemetry's
+	// TraceHandler) adds the invocation's trace and span ids to them too.
 	Logger *slog.Logger
 }
 
@@ -96,6 +99,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	logger = logger.With(attrs...)
 	ctx := context.WithValue(r.Context(), ctxKey{}, ctxValue{id: id, traceParent: tp})
+	logger = slog.New(invocationContext{Handler: logger.Handler(), ctx: ctx})
 
 	body, err := h.invoke(ctx, w, r, id, tp, logger)
 	if err == nil {
@@ -237,4 +241,30 @@ func InvocationID(ctx context.Context) string {
 func TraceParent(ctx context.Context) string {
 	v, _ := ctx.Value(ctxKey{}).(ctxValue)
 	return v.traceParent
+}
+
+// invocationContext hands records logged without a context (the
+// context.Background that slog's Info, Warn… pass) to the next handler with
+// the invocation's context instead.
+type invocationContext struct {
+	slog.Handler
+	ctx context.Context
+}
+
+// Handle implements slog.Handler.
+func (h invocationContext) Handle(ctx context.Context, r slog.Record) error {
+	if ctx == nil || ctx == context.Background() {
+		ctx = h.ctx
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h invocationContext) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return invocationContext{Handler: h.Handler.WithAttrs(attrs), ctx: h.ctx}
+}
+
+// WithGroup implements slog.Handler.
+func (h invocationContext) WithGroup(name string) slog.Handler {
+	return invocationContext{Handler: h.Handler.WithGroup(name), ctx: h.ctx}
 }

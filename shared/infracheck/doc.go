@@ -19,5 +19,18 @@
 //     naming one points at something storage.tf does not create;
 //   - local.background_functions in infra/alerts.tf (the alerts' list of
 //     non-HTTP functions) differs from the non-HTTP functions in functions/;
-//   - the Cosmos DB database and container differ from the config defaults.
+//   - the Cosmos DB database and container differ from the config defaults;
+//   - an OpenTelemetry setting the handler needs in Azure
+//     (local.telemetry_app_settings in infra/telemetry.tf) is missing or not
+//     merged into the app settings, the exporter headers are anything but a
+//     Key Vault reference, or the collector endpoint is not https.
+//
+// prometheus_test.go ties the Prometheus rules of infra/observability/rules
+// to their Azure counterparts: it evaluates infra/alerts-prometheus.tf (the
+// Terraform functions it uses, dynamic blocks expanded) and fails unless
+// every local alert and recording rule has exactly one Azure rule of the same
+// name and group with the same expression (whitespace-normalised), for,
+// labels and annotations, and the other way round; and unless the result is
+// something Azure accepts (whole-minute for, group interval 1-15 minutes, a
+// severity and the ops action group on every alert).
 package infracheck

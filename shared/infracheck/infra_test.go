@@ -48,7 +48,16 @@ var HostRequired = []string{
 	"AZURE_CLIENT_ID",
 }
 
+// TelemetryRequired are the OpenTelemetry settings the app needs in Azure
+// (local.telemetry_app_settings in infra/telemetry.tf): without them the
+// handler exports nothing and the Azure alerts on its metrics stay silent.
+// They are the standard OTEL_* variables, read by the OpenTelemetry SDK and
+// telemetry.ConfigFromEnv, not by shared/config (the sample ratio,
+// TRACE_SAMPLE_RATIO, is a shared/config variable and checked as one).
+var TelemetryRequired = []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"}
+
 const (
+	telemetryFile = "telemetry.tf"
 	functionsFile = "functions.tf"
 	storageFile   = "storage.tf"
 	cosmosFile    = "cosmos.tf"
@@ -251,6 +260,12 @@ func literalStrings(expr hclsyntax.Expression) (map[string]string, error) {
 	return out, nil
 }
 
+// literalPrefix reports whether a template part is literal text starting with prefix.
+func literalPrefix(part hclsyntax.Expression, prefix string) bool {
+	v, diags := part.Value(nil)
+	return !diags.HasErrors() && v.Type() == cty.String && strings.HasPrefix(v.AsString(), prefix)
+}
+
 // --- the contract -----------------------------------------------------------
 
 // storageNames are the containers and queues storage.tf creates, by for_each key.
@@ -360,18 +375,20 @@ func Check(in Inputs) []string {
 	// 1. App settings.
 	handler := map[string]hclsyntax.Expression{}
 	host := map[string]hclsyntax.Expression{}
+	telemetry := map[string]hclsyntax.Expression{}
 	for _, l := range []struct {
 		name string
 		dst  *map[string]hclsyntax.Expression
-	}{{"handler_app_settings", &handler}, {"host_app_settings", &host}} {
-		expr := p.local(functionsFile, l.name)
+		file string
+	}{{"handler_app_settings", &handler, functionsFile}, {"host_app_settings", &host, functionsFile}, {"telemetry_app_settings", &telemetry, telemetryFile}} {
+		expr := p.local(l.file, l.name)
 		if expr == nil {
-			bad("infra/%s: no locals { %s = { ... } }", functionsFile, l.name)
+			bad("infra/%s: no locals { %s = { ... } }", l.file, l.name)
 			continue
 		}
 		items, err := objectItems(expr)
 		if err != nil {
-			bad("infra/%s: local.%s %v", functionsFile, l.name, err)
+			bad("infra/%s: local.%s %v", l.file, l.name, err)
 			continue
 		}
 		*l.dst = items
@@ -382,8 +399,8 @@ func Check(in Inputs) []string {
 	}
 	for name, body := range apps {
 		a, ok := body.Attributes["app_settings"]
-		if !ok || !references(a.Expr, "handler_app_settings") || !references(a.Expr, "host_app_settings") {
-			bad("infra/%s: %s.%s.app_settings must merge local.handler_app_settings and local.host_app_settings", functionsFile, appResource, name)
+		if !ok || !references(a.Expr, "handler_app_settings") || !references(a.Expr, "host_app_settings") || !references(a.Expr, "telemetry_app_settings") {
+			bad("infra/%s: %s.%s.app_settings must merge local.handler_app_settings, local.host_app_settings and local.telemetry_app_settings", functionsFile, appResource, name)
 		}
 	}
 	all := map[string]bool{}
@@ -398,6 +415,32 @@ func Check(in Inputs) []string {
 			bad("infra/%s: %s is set in both handler_app_settings and host_app_settings", functionsFile, k)
 		}
 		all[k] = true
+	}
+	for k := range telemetry {
+		if all[k] {
+			bad("infra/%s: %s is set in local.telemetry_app_settings and again in infra/%s", telemetryFile, k, functionsFile)
+		}
+		all[k] = true
+		if slices.Contains(in.ConfigNames, k) {
+			bad("infra/%s: local.telemetry_app_settings sets %s, a shared/config variable: it belongs in local.handler_app_settings", telemetryFile, k)
+		}
+	}
+	for _, n := range TelemetryRequired {
+		if _, ok := telemetry[n]; !ok {
+			bad("infra/%s: OpenTelemetry setting %s is missing from local.telemetry_app_settings", telemetryFile, n)
+		}
+	}
+	// The exporter headers carry the collector's ingest token: only ever a
+	// Key Vault reference, never a value in the configuration.
+	if expr, ok := telemetry["OTEL_EXPORTER_OTLP_HEADERS"]; ok {
+		if tmpl, isTmpl := expr.(*hclsyntax.TemplateExpr); !isTmpl || len(tmpl.Parts) == 0 || !literalPrefix(tmpl.Parts[0], "@Microsoft.KeyVault(") {
+			bad("infra/%s: OTEL_EXPORTER_OTLP_HEADERS must be a Key Vault reference \"@Microsoft.KeyVault(...)\"", telemetryFile)
+		}
+	}
+	if expr, ok := telemetry["OTEL_EXPORTER_OTLP_ENDPOINT"]; ok {
+		if tmpl, isTmpl := expr.(*hclsyntax.TemplateExpr); !isTmpl || len(tmpl.Parts) == 0 || !literalPrefix(tmpl.Parts[0], "https://") {
+			bad("infra/%s: OTEL_EXPORTER_OTLP_ENDPOINT must be an https:// URL", telemetryFile)
+		}
 	}
 	for _, n := range in.ConfigNames {
 		if slices.Contains(LocalOnly, n) || slices.Contains(HostSet, n) {
@@ -486,9 +529,11 @@ func Check(in Inputs) []string {
 	needQueue(d.IngestQueue+"-poison", "poison queue of INGEST_QUEUE")
 	needQueue(d.ReindexQueue, "REINDEX_QUEUE default")
 	needQueue(d.ReindexQueue+"-poison", "poison queue of REINDEX_QUEUE")
+	needQueue(d.MaintenanceQueue, "MAINTENANCE_QUEUE default")
+	needQueue(d.MaintenanceQueue+"-poison", "poison queue of MAINTENANCE_QUEUE")
 	for setting, kind := range map[string]string{
 		"SUPPLIER_CONTAINER": "container", "REPORTS_CONTAINER": "container",
-		"INGEST_QUEUE": "queue", "REINDEX_QUEUE": "queue",
+		"INGEST_QUEUE": "queue", "REINDEX_QUEUE": "queue", "MAINTENANCE_QUEUE": "queue",
 	} {
 		expr, ok := handler[setting]
 		if !ok {
@@ -624,6 +669,10 @@ func TestCheckCatchesBreaks(t *testing.T) {
 			in.Functions = append(slices.Clone(in.Functions), funcdef.Function{Name: "Purge", Bindings: []funcdef.Binding{{Name: "t", Type: "timerTrigger", Direction: "in", Schedule: "0 0 3 * * *"}}})
 		}, "background_functions lacks Purge"},
 		{"cosmos container not created", edit(cosmosFile, `name\s*=\s*"media"`, `name = "medias"`), `no azurerm_cosmosdb_sql_container named "media"`},
+		{"telemetry setting missing", edit(telemetryFile, `^\s*OTEL_EXPORTER_OTLP_ENDPOINT\s*=.*$`, ""), "OTEL_EXPORTER_OTLP_ENDPOINT is missing"},
+		{"telemetry settings not merged", edit(functionsFile, `, local\.telemetry_app_settings\)`, ")"), "must merge local.handler_app_settings, local.host_app_settings and local.telemetry_app_settings"},
+		{"ingest token as a value", edit(telemetryFile, `^(\s*OTEL_EXPORTER_OTLP_HEADERS\s*=).*$`, `$1 "Authorization=Bearer%20abc"`), "OTEL_EXPORTER_OTLP_HEADERS must be a Key Vault reference"},
+		{"plain-http collector", edit(telemetryFile, `"https://\$\{azurerm_container_app`, `"http://${azurerm_container_app`), "OTEL_EXPORTER_OTLP_ENDPOINT must be an https:// URL"},
 		{"new bound queue", func(in *Inputs) {
 			fns := slices.Clone(in.Functions)
 			fns = append(fns, funcdef.Function{Name: "X", Bindings: []funcdef.Binding{{Name: "m", Type: "queueTrigger", Direction: "in", QueueName: "audit", Connection: "Storage"}}})

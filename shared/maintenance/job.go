@@ -86,6 +86,7 @@ func (j *Job) RunSteps(ctx context.Context, trigger string, only []string) (rep 
 			err = errors.Join(err, rerr)
 		}
 	}()
+	ctx = withLogger(ctx, j.Logger)
 	var errs []error
 	for _, s := range j.Steps {
 		if only != nil && !slices.Contains(only, s.Name) {
@@ -99,9 +100,9 @@ func (j *Job) RunSteps(ctx context.Context, trigger string, only []string) (rep 
 		if serr != nil {
 			sr.Error = serr.Error()
 			errs = append(errs, fmt.Errorf("%s: %w", s.Name, serr))
-			j.Logger.Error("maintenance step failed", slog.String("job", j.Name), slog.String("step", s.Name), slog.String("error", serr.Error()))
+			j.Logger.ErrorContext(ctx, "maintenance step failed", slog.String("job", j.Name), slog.String("step", s.Name), slog.String("error", serr.Error()))
 		} else {
-			j.Logger.Info("maintenance step done", slog.String("job", j.Name), slog.String("step", s.Name), slog.Duration("duration", sr.Duration))
+			j.Logger.InfoContext(ctx, "maintenance step done", slog.String("job", j.Name), slog.String("step", s.Name), slog.Duration("duration", sr.Duration))
 		}
 		rep.Steps = append(rep.Steps, sr)
 	}
@@ -133,11 +134,41 @@ func (j *Job) Func(ctx context.Context, inv *funchost.Invocation) (*funchost.Inv
 	if ti, err := inv.Timer("timer"); err == nil && ti.IsPastDue {
 		trigger = "timer (past due)"
 	}
-	rep, err := j.Run(ctx, trigger)
+	rep, err := j.forInvocation(inv).Run(ctx, trigger)
 	// The nightly job's outcome and last-success time (its alert and panels).
 	telemetry.RecordJobRun(ctx, j.Name, len(rep.Steps), err)
 	if err != nil {
 		return nil, err
 	}
 	return &funchost.InvokeResponse{Logs: []string{fmt.Sprintf("%s: %d steps ok in %s", j.Name, len(rep.Steps), rep.Duration.Round(time.Millisecond))}}, nil
+}
+
+// forInvocation is j logging through the invocation's logger, so every line
+// of the run (the steps' too, through the context) carries the function,
+// the invocation id and the trace.
+func (j *Job) forInvocation(inv *funchost.Invocation) *Job {
+	if inv == nil || inv.Logger == nil {
+		return j
+	}
+	jj := *j
+	jj.Logger = inv.Logger
+	return &jj
+}
+
+type loggerKey struct{}
+
+// withLogger makes l the logger of the steps run under ctx.
+func withLogger(ctx context.Context, l *slog.Logger) context.Context {
+	if l == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// loggerFrom is the run's logger (withLogger), else fallback.
+func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return fallback
 }

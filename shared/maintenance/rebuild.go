@@ -180,7 +180,7 @@ func (r *Rebuilder) load(ctx context.Context, index string) (indexed, skipped in
 		}
 		added++
 		if added%every == 0 {
-			r.Logger.Info("rebuild progress", slog.String("index", index), slog.Int64("done", added),
+			loggerFrom(ctx, r.Logger).InfoContext(ctx, "rebuild progress", slog.String("index", index), slog.Int64("done", added),
 				slog.Float64("docsPerSec", float64(added)/time.Since(start).Seconds()))
 		}
 		return bi.Add(ctx, esutil.BulkIndexerItem{Action: "index", DocumentID: t.ID, Body: bytes.NewReader(body),
@@ -240,7 +240,7 @@ func (r *Rebuilder) removeUnfinished(ctx context.Context) ([]string, error) {
 		if err := a.DeleteIndex(ctx, idx); err != nil {
 			return removed, fmt.Errorf("removing the unfinished index %s of an earlier run: %w", idx, err)
 		}
-		r.Logger.Warn("removed an unfinished index left by an earlier rebuild", slog.String("index", idx))
+		loggerFrom(ctx, r.Logger).WarnContext(ctx, "removed an unfinished index left by an earlier rebuild", slog.String("index", idx))
 		removed = append(removed, idx)
 	}
 	return removed, nil

@@ -69,7 +69,6 @@ type Runs struct {
 	Job    *Job
 	Status StatusStore
 	Queue  Enqueuer
-	Logger *slog.Logger
 	// Now is time.Now when nil.
 	Now func() time.Time
 }
@@ -170,7 +169,7 @@ func (r *Runs) Func(ctx context.Context, inv *funchost.Invocation) (*funchost.In
 	if err := r.put(ctx, st); err != nil {
 		return nil, err
 	}
-	rep, err := r.Job.RunSteps(ctx, "manual by "+req.RequestedBy+" (run "+req.ID+")", req.Steps)
+	rep, err := r.Job.forInvocation(inv).RunSteps(ctx, "manual by "+req.RequestedBy+" (run "+req.ID+")", req.Steps)
 	st.UpdatedAt = r.now()
 	switch {
 	case err == nil:
@@ -180,11 +179,7 @@ func (r *Runs) Func(ctx context.Context, inv *funchost.Invocation) (*funchost.In
 	default:
 		st.Status, st.Reason, st.Report = RunFailed, err.Error(), &rep
 	}
-	log := r.Logger
-	if log == nil {
-		log = inv.Logger
-	}
-	log.Info("manual maintenance run", slog.String("run", req.ID), slog.String("status", st.Status), slog.Any("steps", req.Steps))
+	inv.Logger.InfoContext(ctx, "manual maintenance run", slog.String("run", req.ID), slog.String("status", st.Status), slog.Any("steps", req.Steps))
 	if perr := r.put(context.WithoutCancel(ctx), st); perr != nil {
 		return nil, perr
 	}

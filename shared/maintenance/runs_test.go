@@ -79,7 +79,7 @@ func testRuns(t *testing.T, ran *[]string, stepErr error) (*Runs, *memQueue, *st
 	q := &memQueue{}
 	st := &statusBlobs{m: map[string][]byte{}}
 	now := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
-	return &Runs{Job: job, Status: st, Queue: q, Logger: job.Logger, Now: func() time.Time { return now }}, q, st
+	return &Runs{Job: job, Status: st, Queue: q, Now: func() time.Time { return now }}, q, st
 }
 
 // deliver hands the queued message to Func the way the host does.
@@ -200,3 +200,55 @@ func TestManualRunRequestErrors(t *testing.T) {
 		t.Errorf("a message with a bad run id was accepted")
 	}
 }
+
+// TestRunLinesCarryTheInvocation: the job's own lines and the lines its steps
+// log through the context (the rebuild's progress) carry the function and
+// the invocation id, though the job was built with the process logger.
+func TestRunLinesCarryTheInvocation(t *testing.T) {
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	out := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), nil))
+	job := &Job{Name: "nightly", Leases: &memLocker{held: map[string]string{}}, LeaseTTL: time.Hour, Reports: memReports{},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Steps: []Step{{Name: "rebuild", Timeout: time.Second, Run: func(ctx context.Context) (any, error) {
+			loggerFrom(ctx, nil).InfoContext(ctx, "rebuild progress")
+			return nil, nil
+		}}}}
+	body := []byte(`{"Data":{"timer":"{\"IsPastDue\":false}"},"Metadata":{}}`)
+	req := httptest.NewRequest(http.MethodPost, "/NightlyMaintenance", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(funchost.HeaderInvocationID, "0b5e8f6e-1c1d-4c0e-9a39-6b1f0f0a0a0a")
+	rec := httptest.NewRecorder()
+	funchost.Handle("NightlyMaintenance", job.Func, out).ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("invocation %d: %s", rec.Code, rec.Body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	found := map[string]bool{}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := rec["msg"].(string)
+		found[msg] = true
+		if rec["function"] != "NightlyMaintenance" || rec["invocation_id"] != "0b5e8f6e-1c1d-4c0e-9a39-6b1f0f0a0a0a" {
+			t.Errorf("line without the invocation: %s", l)
+		}
+	}
+	for _, want := range []string{"rebuild progress", "maintenance step done"} {
+		if !found[want] {
+			t.Errorf("no %q line among %q", want, lines)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

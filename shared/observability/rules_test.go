@@ -80,8 +80,18 @@ func TestRulesUseExportedMetrics(t *testing.T) {
 	if err := tel.ObserveQueues(func(context.Context) map[string]int64 { return map[string]int64{"reindex-poison": 1} }); err != nil {
 		t.Fatal(err)
 	}
+	if err := tel.ObserveQueueAges(func(context.Context) map[string]time.Duration {
+		return map[string]time.Duration{"reindex": time.Minute}
+	}); err != nil {
+		t.Fatal(err)
+	}
 	tel.RecordDependency(context.Background(), "cosmos", 429, time.Millisecond, 1.5)
 	tel.RecordBulkRejections(context.Background(), 1)
+	if err := tel.ObserveSearchCluster(func(context.Context) (telemetry.SearchClusterHealth, error) {
+		return telemetry.SearchClusterHealth{Status: "yellow", DataNodes: 1}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	rec := httptest.NewRecorder()
 	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))

@@ -18,11 +18,15 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esutil"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/funchost"
 	"github.com/mediaspecs/catalogue/shared/search"
+	"github.com/mediaspecs/catalogue/shared/telemetry"
 )
 
 // Message is the body of a reindex queue message. Producers write it as a
@@ -75,11 +79,22 @@ func (x *Indexer) Func(ctx context.Context, inv *funchost.Invocation) (*funchost
 	if len(msg.IDs) > MaxIDs {
 		return nil, fmt.Errorf("%w: %d ids in one message, at most %d", funchost.ErrMalformed, len(msg.IDs), MaxIDs)
 	}
+	// The message's traceparent is its producer's span (the ingestion):
+	// reindexing continues that trace, linked to this invocation's span
+	// (telemetry.StartMessageSpan). A message without one (older producers,
+	// mediactl) is reindexed in the invocation's trace.
+	ctx, span := telemetry.StartMessageSpan(ctx, "reindex media", msg.TraceParent,
+		attribute.Int("mediaspecs.ids", len(msg.IDs)))
+	defer span.End()
 	st, err := x.Reindex(ctx, msg.IDs)
 	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "reindex failed")
 		return nil, err
 	}
-	inv.Logger.Info("reindexed", slog.Int("ids", len(msg.IDs)), slog.Int("indexed", st.Indexed),
+	// With ctx, the line carries the trace and span ids of the reindexing
+	// span (the ingestion's trace), besides the invocation's attributes.
+	inv.Logger.InfoContext(ctx, "reindexed", slog.Int("ids", len(msg.IDs)), slog.Int("indexed", st.Indexed),
 		slog.Int("deleted", st.Deleted), slog.Int("retried", st.Retried))
 	return &funchost.InvokeResponse{}, nil
 }
@@ -117,6 +132,9 @@ func (x *Indexer) Reindex(ctx context.Context, ids []string) (st Stats, err erro
 			}
 		}
 		if len(failed) == 0 {
+			if len(actions) > 0 {
+				telemetry.RecordIndexWrite(ctx) // index freshness
+			}
 			return st, nil
 		}
 		if x.OnRejected != nil {
@@ -189,6 +207,12 @@ func (x *Indexer) bulk(ctx context.Context, actions []action) (failed []failure,
 	var mu sync.Mutex
 	bi, err := esutil.NewBulkIndexer(esutil.BulkIndexerConfig{
 		Client: x.ES, Index: x.Alias, NumWorkers: 1, FlushBytes: 5 << 20,
+		// The indexer's worker flushes with a context of its own: hand it
+		// the caller's span, so the bulk request's span (search.WithTracing)
+		// is part of the caller's trace.
+		OnFlushStart: func(flushCtx context.Context) context.Context {
+			return trace.ContextWithSpan(flushCtx, trace.SpanFromContext(ctx))
+		},
 		OnError: func(_ context.Context, e error) {
 			mu.Lock()
 			err = errors.Join(err, e)

@@ -8,7 +8,10 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ObserveQueues reports the approximate message count of each queue that
@@ -83,5 +86,56 @@ func (p azurePolicy) Do(req *policy.Request) (*http.Response, error) {
 		}
 	}
 	p.t.RecordDependency(req.Raw().Context(), p.dependency, status, time.Since(start), charge)
+	return resp, err
+}
+
+// HTTPDependency wraps the HTTP transport of a client that has no azcore
+// pipeline (the Elasticsearch client): every attempt, retries included, is
+// recorded like [Telemetry.AzurePolicy] does, and the span in the request's
+// context (the client's own span for the call, see search.WithTracing) gets
+// the response status; 5xx and 429 mark it as an error, each failed attempt
+// is an event, and a success after failed attempts sets the status back to
+// OK, so a retried call that succeeded does not count as failed. Nil
+// telemetry returns next unchanged.
+func (t *Telemetry) HTTPDependency(dependency string, next http.RoundTripper) http.RoundTripper {
+	if t == nil {
+		return next
+	}
+	return dependencyTransport{t: t, dependency: dependency, next: next}
+}
+
+type dependencyTransport struct {
+	t          *Telemetry
+	dependency string
+	next       http.RoundTripper
+}
+
+func (d dependencyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := d.next.RoundTrip(req)
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	ctx := req.Context()
+	d.t.RecordDependency(ctx, d.dependency, status, time.Since(start), 0)
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		if status > 0 {
+			span.SetAttributes(attribute.Int("http.response.status_code", status))
+		}
+		switch {
+		case err != nil || status >= 500 || status == http.StatusTooManyRequests:
+			desc := http.StatusText(status)
+			if err != nil {
+				desc = err.Error()
+			}
+			span.AddEvent("attempt failed", trace.WithAttributes(attribute.Int("http.response.status_code", status)))
+			span.SetStatus(codes.Error, desc)
+		case status < 400:
+			if ro, ok := span.(sdktrace.ReadOnlySpan); ok && ro.Status().Code == codes.Error {
+				span.SetStatus(codes.Ok, "succeeded after a retry")
+			}
+		}
+	}
 	return resp, err
 }

@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,14 +23,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -91,38 +88,35 @@ type Config struct {
 	// ServiceName is the service.name resource attribute.
 	ServiceName string
 	// SampleRatio is the share of new root traces sampled, 0..1; a sampled
-	// parent (the host's traceparent) is always followed.
+	// parent (the host's traceparent, a queue message's) is always followed.
+	// The handler takes it from TRACE_SAMPLE_RATIO (shared/config).
 	SampleRatio float64
 	// OTLPEndpoint, when set, exports traces and metrics over OTLP/HTTP; the
 	// exporters read the rest of their settings (headers, paths) from the
 	// standard OTEL_EXPORTER_OTLP_* variables.
 	OTLPEndpoint string
+	// SpanProcessors are added to the tracer provider besides the OTLP
+	// exporter's batcher: tests register an in-memory exporter, the overhead
+	// benchmark a batcher with a discarding exporter.
+	SpanProcessors []sdktrace.SpanProcessor
 }
 
-// ConfigFromEnv reads TRACE_SAMPLE_RATIO (or else the standard
-// OTEL_TRACES_SAMPLER_ARG; default 0.1) and OTEL_EXPORTER_OTLP_ENDPOINT with
-// lookup (os.LookupEnv in production).
-func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
+// ConfigFromEnv reads the standard OpenTelemetry variables the handler uses,
+// OTEL_SERVICE_NAME and OTEL_EXPORTER_OTLP_ENDPOINT, with lookup
+// (os.LookupEnv in production). They stay out of shared/config on purpose:
+// the OTLP exporters read the whole OTEL_EXPORTER_OTLP_* family themselves
+// (headers, per-signal endpoints, timeouts) as the specification defines, and
+// here the endpoint only switches the export on. SampleRatio is left at
+// DefaultSampleRatio: the handler sets it from config (TRACE_SAMPLE_RATIO).
+func ConfigFromEnv(lookup func(string) (string, bool)) Config {
 	cfg := Config{ServiceName: "mediaspecs-handler", SampleRatio: DefaultSampleRatio}
-	for _, name := range []string{"TRACE_SAMPLE_RATIO", "OTEL_TRACES_SAMPLER_ARG"} {
-		v, ok := lookup(name)
-		if !ok || v == "" {
-			continue
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f > 1 {
-			return Config{}, fmt.Errorf("telemetry: %s=%q is not a ratio between 0 and 1", name, v)
-		}
-		cfg.SampleRatio = f
-		break
-	}
 	if v, ok := lookup("OTEL_SERVICE_NAME"); ok && v != "" {
 		cfg.ServiceName = v
 	}
 	if v, ok := lookup("OTEL_EXPORTER_OTLP_ENDPOINT"); ok {
 		cfg.OTLPEndpoint = v
 	}
-	return cfg, nil
+	return cfg
 }
 
 // Telemetry holds the providers and the instruments.
@@ -142,20 +136,28 @@ type Telemetry struct {
 	cosmosCharge  metric.Float64Counter
 	bulkRejection metric.Int64Counter
 
+	// The catalogue's own metrics (catalogue.go).
+	catalogue catalogueInstruments
+
 	meter metric.Meter
 }
 
 // New builds the providers and exporters. It does not touch the process
 // defaults; see [Setup].
 func New(ctx context.Context, cfg Config) (*Telemetry, error) {
+	return newWithReaders(ctx, cfg)
+}
+
+// newWithReaders is [New] with extra metric readers (tests add an SDK
+// manual reader).
+func newWithReaders(ctx context.Context, cfg Config, extra ...sdkmetric.Reader) (*Telemetry, error) {
 	if cfg.SampleRatio < 0 || cfg.SampleRatio > 1 {
 		return nil, fmt.Errorf("telemetry: sample ratio %v is not between 0 and 1", cfg.SampleRatio)
 	}
 	if cfg.ServiceName == "" {
 		cfg.ServiceName = "mediaspecs-handler"
 	}
-	res, err := resource.Merge(resource.Default(),
-		resource.NewSchemaless(attribute.String("service.name", cfg.ServiceName)))
+	res, err := serviceResource(cfg.ServiceName)
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: resource: %w", err)
 	}
@@ -171,9 +173,12 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
 	mopts := []sdkmetric.Option{sdkmetric.WithResource(res), sdkmetric.WithReader(promExp)}
+	for _, r := range extra {
+		mopts = append(mopts, sdkmetric.WithReader(r))
+	}
 	topts := []sdktrace.TracerProviderOption{
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio))),
+		sdktrace.WithSampler(sampler(cfg.SampleRatio)),
 	}
 	if cfg.OTLPEndpoint != "" {
 		// The exporters read OTEL_EXPORTER_OTLP_ENDPOINT (and headers,
@@ -188,6 +193,9 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		}
 		topts = append(topts, sdktrace.WithBatcher(texp))
 		mopts = append(mopts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(mexp)))
+	}
+	for _, sp := range cfg.SpanProcessors {
+		topts = append(topts, sdktrace.WithSpanProcessor(sp))
 	}
 	t := &Telemetry{
 		tracerProvider: sdktrace.NewTracerProvider(topts...),
@@ -225,9 +233,13 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 		metric.WithDescription("Bulk items Elasticsearch rejected for back-pressure."))
 	errs = append(errs, e)
 	t.meter = meter
+	errs = append(errs, t.catalogue.init(meter))
 	if err := errors.Join(errs...); err != nil {
 		return nil, errors.Join(fmt.Errorf("telemetry: instruments: %w", err), t.Shutdown(ctx))
 	}
+	// A counter of rare events exports no series until its first increment;
+	// starting it at 0 lets dashboards and increase() see the first one.
+	t.bulkRejection.Add(ctx, 0)
 	return t, nil
 }
 
@@ -290,3 +302,18 @@ func MetricsHandler() http.Handler {
 
 // propagator reads and writes the W3C traceparent/tracestate and baggage.
 var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
+// sampler decides which traces are recorded. Spans with a parent in this
+// process follow it (a trace is never cut in half). A parent from outside —
+// the traceparent the Functions host forwards, or one carried in a queue
+// message — does not decide: its sampled flag reflects the host's own
+// sampling (devhost marks every invocation sampled), which would make
+// TRACE_SAMPLE_RATIO moot. Instead the ratio applies to its trace id, which is
+// deterministic, so every process of one flow (ingest, then reindex) makes the
+// same decision for the same trace.
+func sampler(ratio float64) sdktrace.Sampler {
+	byID := sdktrace.TraceIDRatioBased(ratio)
+	return sdktrace.ParentBased(byID,
+		sdktrace.WithRemoteParentSampled(byID),
+		sdktrace.WithRemoteParentNotSampled(byID))
+}
