@@ -29,6 +29,11 @@ locals {
     COSMOS_MAX_RETRIES = "9"
     INGEST_WRITERS     = "16"
 
+    # GetMedia: decoded titles cached per instance, revalidated by ETag; a
+    # title confirmed less than 5 s ago is served without a round trip.
+    DETAIL_CACHE_TITLES = "4096"
+    DETAIL_FRESH_FOR    = "5s"
+
     # Key Vault references (versionless: a new secret version is picked up
     # without a deployment). Resolved by the platform, never stored here.
     ELASTICSEARCH_URL     = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.main.name};SecretName=${azurerm_key_vault_secret.elasticsearch_url.name})"
@@ -47,6 +52,7 @@ locals {
     REPORTS_CONTAINER  = azurerm_storage_container.main["ingest_reports"].name
     INGEST_QUEUE       = azurerm_storage_queue.main["ingest-events"].name
     REINDEX_QUEUE      = azurerm_storage_queue.main["reindex"].name
+    MAINTENANCE_QUEUE  = azurerm_storage_queue.main["maintenance-requests"].name
 
     # NightlyMaintenance: leases in Cosmos, reports in blob storage; the
     # retention days are the lifecycle rules' own (infra/storage.tf).
@@ -64,6 +70,14 @@ locals {
     # (the realm's audience mapper); shared/auth.
     OIDC_ISSUER   = var.oidc_issuer
     OIDC_AUDIENCE = "mediaspecs-api"
+
+    # B2B API limits per client (shared/quota ParseLimits format); daily
+    # counts in the maintenance container (shared/cosmos/quota.go).
+    B2B_LIMITS = var.b2b_limits
+
+    # Share of new root traces sampled (shared/config Telemetry; the
+    # OTEL_* exporter settings are in telemetry.tf, read by the SDK).
+    TRACE_SAMPLE_RATIO = tostring(var.trace_sample_ratio)
   }
 
   # What the Functions host and the Azure SDK need besides the handler's own
@@ -158,7 +172,8 @@ resource "azurerm_function_app_flex_consumption" "main" {
     }
   }
 
-  app_settings = merge(local.handler_app_settings, local.host_app_settings)
+  # telemetry_app_settings: the OpenTelemetry exporter settings (telemetry.tf).
+  app_settings = merge(local.handler_app_settings, local.host_app_settings, local.telemetry_app_settings)
 
   tags = local.tags
 

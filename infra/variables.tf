@@ -204,3 +204,76 @@ variable "cors_allowed_origins" {
     error_message = "cors_allowed_origins must list origins; \"*\" would let any site call the API with a user's token."
   }
 }
+
+variable "b2b_limits" {
+  description = "B2B API rate limits and daily quotas per client (B2B_LIMITS, shared/quota ParseLimits format), e.g. \"default=10/s burst=50 daily=50000; agency-x=20/s burst=80 daily=200000\". Client ids are the Keycloak client ids of the agencies' contracts."
+  type        = string
+  default     = "default=10/s burst=50 daily=50000"
+
+  validation {
+    condition     = can(regex("(^|;)\\s*default=", var.b2b_limits))
+    error_message = "b2b_limits must set the default allowance (default=<rate>/s burst=<n> daily=<n>)."
+  }
+}
+
+# --- Telemetry (telemetry.tf, alerts-prometheus.tf) ---------------------------
+
+variable "trace_sample_ratio" {
+  description = "Share of new root traces the handler samples (TRACE_SAMPLE_RATIO, 0-1); a sampled traceparent from the host is always followed."
+  type        = number
+  default     = 0.1
+
+  validation {
+    condition     = var.trace_sample_ratio >= 0 && var.trace_sample_ratio <= 1
+    error_message = "trace_sample_ratio must be between 0 and 1."
+  }
+}
+
+variable "otel_collector_image" {
+  description = "OpenTelemetry Collector contrib image (needs azureauth, bearertokenauth, prometheusremotewrite and azuremonitor: contrib >= 0.132.0). Pinned; bump deliberately."
+  type        = string
+  default     = "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.136.0"
+}
+
+variable "aad_auth_proxy_image" {
+  description = "Azure Monitor's Entra ID auth proxy image (github.com/Azure/aad-auth-proxy RELEASENOTES.md), the sidecar that signs the azuremonitor exporter's requests."
+  type        = string
+  default     = "mcr.microsoft.com/azuremonitor/auth-proxy/prod/aad-auth-proxy/images/aad-auth-proxy:0.1.0-main-01-10-2024-08b31473"
+}
+
+variable "otel_collector_max_replicas" {
+  description = "Upper bound of collector replicas (one is always running)."
+  type        = number
+  default     = 3
+}
+
+variable "runbook_base_url" {
+  description = "Where the repository's files are browsable; an alert's runbook_url annotation (docs/runbooks/<Alert>.md, relative in the rule files) is appended to it in Azure."
+  type        = string
+  default     = "https://github.com/mediaspecs/catalogue/blob/main/"
+
+  validation {
+    condition     = can(regex("^https://.+/$", var.runbook_base_url))
+    error_message = "runbook_base_url must be an https URL ending in /."
+  }
+}
+
+# --- Dashboards (grafana.tf) -----------------------------------------------------
+
+variable "grafana_major_version" {
+  description = "Azure Managed Grafana major version; the dashboards (shared/dashboard) use the classic JSON model Grafana 11 and 12 read."
+  type        = string
+  default     = "11"
+}
+
+variable "grafana_admin_object_ids" {
+  description = "Entra ID object ids (users or groups) given Grafana Admin on the dashboards workspace."
+  type        = list(string)
+  default     = []
+}
+
+variable "grafana_viewer_object_ids" {
+  description = "Entra ID object ids (users or groups) given Grafana Viewer on the dashboards workspace."
+  type        = list(string)
+  default     = []
+}

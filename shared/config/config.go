@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mediaspecs/catalogue/shared/quota"
 )
 
 // Config is the handler's configuration. Each field's `env` tag names its
@@ -34,6 +36,8 @@ type Config struct {
 	Storage       Storage
 	Maintenance   Maintenance
 	OIDC          OIDC
+	B2B           B2B
+	Telemetry     Telemetry
 
 	// HealthTimeout bounds each dependency check of the health route.
 	HealthTimeout time.Duration `env:"HEALTH_TIMEOUT" default:"2s"`
@@ -55,6 +59,13 @@ type Cosmos struct {
 	// server's retry-after) and transient failures; the azcore default of 3
 	// is too low for bulk ingestion.
 	MaxRetries int `env:"COSMOS_MAX_RETRIES" default:"9"`
+	// DetailCacheTitles bounds the detail route's in-process cache of
+	// decoded titles (cosmos.TitleCache), revalidated by ETag.
+	DetailCacheTitles int `env:"DETAIL_CACHE_TITLES" default:"4096"`
+	// DetailFreshFor serves a title confirmed less than this long ago without
+	// asking Cosmos again (0: every read revalidates). It stays far below the
+	// max-age=60 the detail route already gives clients.
+	DetailFreshFor time.Duration `env:"DETAIL_FRESH_FOR" default:"5s"`
 	// IngestWriters is how many titles one ingestion writes concurrently.
 	IngestWriters int `env:"INGEST_WRITERS" default:"16"`
 }
@@ -87,6 +98,28 @@ type OIDC struct {
 	Audience string `env:"OIDC_AUDIENCE" default:"mediaspecs-api"`
 }
 
+// B2B configures the B2B API's per-client limits (shared/quota).
+type B2B struct {
+	// Limits are the rate limits and daily quotas, in quota.ParseLimits'
+	// format: "default=<rate> burst=<n> daily=<n>; <client id>=<settings>…".
+	// The default matches perf-reliability.md's abuse limit (10 requests/s,
+	// burst 50); 50,000 requests a day is a full catalogue export a few
+	// times over. Daily counts live in the maintenance container.
+	Limits string `env:"B2B_LIMITS" default:"default=10/s burst=50 daily=50000"`
+}
+
+// Telemetry is the handler's own tracing setting. The standard
+// OpenTelemetry variables (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT,
+// OTEL_EXPORTER_OTLP_HEADERS, …) are not here: the OpenTelemetry exporters
+// read that family themselves, as the specification defines
+// (telemetry.ConfigFromEnv), and infra/telemetry.tf sets them.
+type Telemetry struct {
+	// TraceSampleRatio is the share of new root traces sampled, 0 to 1; a
+	// sampled parent (the host's traceparent, a queue message's) is always
+	// followed (shared/telemetry).
+	TraceSampleRatio float64 `env:"TRACE_SAMPLE_RATIO" default:"0.1"`
+}
+
 // Elasticsearch says how to reach the search cluster.
 type Elasticsearch struct {
 	URL string `env:"ELASTICSEARCH_URL" required:"true"`
@@ -114,6 +147,9 @@ type Storage struct {
 	ReportsContainer  string `env:"REPORTS_CONTAINER" default:"ingest-reports"`
 	IngestQueue       string `env:"INGEST_QUEUE" default:"ingest-events"`
 	ReindexQueue      string `env:"REINDEX_QUEUE" default:"reindex"`
+	// MaintenanceQueue carries admins' manual maintenance runs to the
+	// RunMaintenance function.
+	MaintenanceQueue string `env:"MAINTENANCE_QUEUE" default:"maintenance-requests"`
 }
 
 // Load reads the configuration with lookup (os.LookupEnv in production) and
@@ -193,6 +229,12 @@ func set(v reflect.Value, raw string) error {
 			return errors.New("not an integer")
 		}
 		v.SetInt(int64(n))
+	case float64:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return errors.New("not a number")
+		}
+		v.SetFloat(f)
 	case bool:
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -231,8 +273,20 @@ func (c *Config) validate() []error {
 			errs = append(errs, fmt.Errorf("%s=%q: not an http(s) URL", name, u))
 		}
 	}
+	if _, err := quota.ParseLimits(c.B2B.Limits); err != nil {
+		errs = append(errs, fmt.Errorf("B2B_LIMITS=%q: %w", c.B2B.Limits, err))
+	}
+	if r := c.Telemetry.TraceSampleRatio; !(r >= 0 && r <= 1) {
+		errs = append(errs, fmt.Errorf("TRACE_SAMPLE_RATIO=%v: want a ratio from 0 to 1", r))
+	}
 	if c.Cosmos.MaxRetries < 0 || c.Cosmos.MaxRetries > 100 {
 		errs = append(errs, fmt.Errorf("COSMOS_MAX_RETRIES=%d: want 0 to 100", c.Cosmos.MaxRetries))
+	}
+	if c.Cosmos.DetailCacheTitles < 1 || c.Cosmos.DetailCacheTitles > 1_000_000 {
+		errs = append(errs, fmt.Errorf("DETAIL_CACHE_TITLES=%d: want 1 to 1000000", c.Cosmos.DetailCacheTitles))
+	}
+	if d := c.Cosmos.DetailFreshFor; d < 0 || d > time.Minute {
+		errs = append(errs, fmt.Errorf("DETAIL_FRESH_FOR=%s: want 0 to 1m (the detail route's max-age is 60 s)", d))
 	}
 	if c.Cosmos.IngestWriters < 1 || c.Cosmos.IngestWriters > 256 {
 		errs = append(errs, fmt.Errorf("INGEST_WRITERS=%d: want 1 to 256", c.Cosmos.IngestWriters))

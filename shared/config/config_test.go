@@ -39,6 +39,27 @@ func TestLoadAppliesDefaults(t *testing.T) {
 	if cfg.Cosmos.Database != "mediaspecs" || cfg.Storage.SupplierContainer != "supplier-drop" {
 		t.Errorf("defaults not applied: %+v", cfg)
 	}
+	if cfg.Telemetry.TraceSampleRatio != 0.1 {
+		t.Errorf("Telemetry.TraceSampleRatio = %v, want 0.1", cfg.Telemetry.TraceSampleRatio)
+	}
+}
+
+func TestTraceSampleRatio(t *testing.T) {
+	for raw, want := range map[string]float64{"0": 0, "0.25": 0.25, "1": 1} {
+		m := validEnv()
+		m["TRACE_SAMPLE_RATIO"] = raw
+		cfg, err := Load(env(m))
+		if err != nil || cfg.Telemetry.TraceSampleRatio != want {
+			t.Errorf("TRACE_SAMPLE_RATIO=%s: %v, %v", raw, cfg, err)
+		}
+	}
+	for _, raw := range []string{"1.5", "-0.1", "ten percent", "NaN"} {
+		m := validEnv()
+		m["TRACE_SAMPLE_RATIO"] = raw
+		if _, err := Load(env(m)); err == nil || !strings.Contains(err.Error(), "TRACE_SAMPLE_RATIO") {
+			t.Errorf("TRACE_SAMPLE_RATIO=%s accepted or not named: %v", raw, err)
+		}
+	}
 }
 
 func TestLoadNamesEveryBadVariable(t *testing.T) {
@@ -132,5 +153,21 @@ func TestSampleSettingsCoverConfig(t *testing.T) {
 	}
 	if _, err := Load(env(vals)); err != nil {
 		t.Errorf("the sample settings do not load: %v", err)
+	}
+}
+
+func TestB2BLimits(t *testing.T) {
+	cfg, err := Load(env(validEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.B2B.Limits != "default=10/s burst=50 daily=50000" {
+		t.Errorf("B2B.Limits default = %q", cfg.B2B.Limits)
+	}
+	m := validEnv()
+	m["B2B_LIMITS"] = "agency=5/s burst=many"
+	_, err = Load(env(m))
+	if err == nil || !strings.Contains(err.Error(), "B2B_LIMITS") || !strings.Contains(err.Error(), "burst") {
+		t.Errorf("a bad B2B_LIMITS: err = %v, want it named with the bad setting", err)
 	}
 }

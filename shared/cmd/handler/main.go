@@ -22,13 +22,17 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
 	"github.com/mediaspecs/catalogue/shared/app"
+	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/auth"
 	"github.com/mediaspecs/catalogue/shared/blob"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/config"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/health"
+	"github.com/mediaspecs/catalogue/shared/ingest"
+	"github.com/mediaspecs/catalogue/shared/maintenance"
 	"github.com/mediaspecs/catalogue/shared/pipeline"
+	"github.com/mediaspecs/catalogue/shared/quota"
 	"github.com/mediaspecs/catalogue/shared/reindex"
 	"github.com/mediaspecs/catalogue/shared/search"
 	"github.com/mediaspecs/catalogue/shared/telemetry"
@@ -54,11 +58,10 @@ func realMain(ctx context.Context) error {
 
 	// OpenTelemetry: traces and metrics, /metrics locally, OTLP when
 	// OTEL_EXPORTER_OTLP_ENDPOINT is set. The OTEL_* variables are the
-	// standard ones the SDK's exporters read themselves.
-	tcfg, err := telemetry.ConfigFromEnv(os.LookupEnv)
-	if err != nil {
-		return err
-	}
+	// standard ones the SDK's exporters read themselves; the sample ratio
+	// is ours (TRACE_SAMPLE_RATIO, shared/config).
+	tcfg := telemetry.ConfigFromEnv(os.LookupEnv)
+	tcfg.SampleRatio = cfg.Telemetry.TraceSampleRatio
 	tel, err := telemetry.Setup(ctx, tcfg)
 	if err != nil {
 		return err
@@ -85,6 +88,8 @@ func realMain(ctx context.Context) error {
 		Endpoint: cfg.Cosmos.Endpoint, Key: cfg.Cosmos.Key, CAFile: cfg.Cosmos.CAFile,
 		MaxRetries:       int32(cfg.Cosmos.MaxRetries),
 		PerRetryPolicies: []policy.Policy{tel.AzurePolicy("cosmos")},
+		// A span per operation (with its request charge) and per attempt.
+		TracingProvider: tel.AzureTracing(),
 	}, credUnlessKey(cred, cfg.Cosmos.Key))
 	if err != nil {
 		return fmt.Errorf("cosmos.NewClient: %w", err)
@@ -97,11 +102,26 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cosmos NewContainer: %w", err)
 	}
-	es, err := search.NewClient(cfg.Elasticsearch)
+	// Dependency spans and metrics: a span per Elasticsearch call and per
+	// Storage operation and attempt, each attempt counted.
+	es, err := search.NewClient(cfg.Elasticsearch, search.WithTracing(tel.TracerProvider()),
+		search.WithTransport(func(rt http.RoundTripper) http.RoundTripper { return tel.HTTPDependency("elasticsearch", rt) }))
 	if err != nil {
 		return fmt.Errorf("search.NewClient: %w", err)
 	}
-	storage, err := blob.NewClients(cfg.Storage, cred)
+	storage, err := blob.NewClientsWithOptions(cfg.Storage, cred, policy.ClientOptions{
+		TracingProvider: tel.AzureTracing(), PerRetryPolicies: []policy.Policy{tel.AzurePolicy("storage")}})
+	if err != nil {
+		return fmt.Errorf("blob.NewClients: %w", err)
+	}
+	// The metric callbacks below read queues and the cluster at every
+	// collection, outside any request: through untraced clients, so that a
+	// scrape does not start a trace of its own every 15 seconds.
+	esProbe, err := search.NewClient(cfg.Elasticsearch)
+	if err != nil {
+		return fmt.Errorf("search.NewClient: %w", err)
+	}
+	storageProbe, err := blob.NewClients(cfg.Storage, cred)
 	if err != nil {
 		return fmt.Errorf("blob.NewClients: %w", err)
 	}
@@ -109,8 +129,29 @@ func realMain(ctx context.Context) error {
 	// Queue depths (mediaspecs_queue_messages) for the poison-message alert, read at
 	// each metrics collection; the host creates a poison queue on its first
 	// message, so a missing one simply has no sample.
-	if err := tel.ObserveQueues(queueDepths(storage, cfg.Storage.IngestQueue, cfg.Storage.ReindexQueue)); err != nil {
+	if err := tel.ObserveQueues(queueDepths(storageProbe, cfg.Storage.IngestQueue, cfg.Storage.ReindexQueue, cfg.Storage.MaintenanceQueue)); err != nil {
 		return fmt.Errorf("telemetry: queue depths: %w", err)
+	}
+	// Age of the oldest waiting message (queue age alert, dashboards) and the
+	// generation of the index behind the read alias, read at collection time
+	// like the depths (metrics.go).
+	if addr := os.Getenv(telemetry.MetricsListenAddrEnv); addr != "" {
+		// A fixed local scrape port for the local Prometheus (never set in Azure).
+		if err := tel.ServeMetrics(ctx, addr); err != nil {
+			return err
+		}
+	}
+	if err := tel.ObserveQueueAges(oldestMessageAges(storageProbe, cfg.Storage.IngestQueue, cfg.Storage.ReindexQueue, cfg.Storage.MaintenanceQueue)); err != nil {
+		return fmt.Errorf("telemetry: queue ages: %w", err)
+	}
+	if err := tel.ObserveIndexGeneration(indexGeneration(&search.Admin{ES: esProbe, Prefix: cfg.Elasticsearch.IndexPrefix,
+		ReadAlias: cfg.Elasticsearch.ReadAlias, WriteAlias: cfg.Elasticsearch.WriteAlias})); err != nil {
+		return fmt.Errorf("telemetry: index generation: %w", err)
+	}
+	// Elasticsearch cluster status and data nodes (the not-green alerts),
+	// read at collection time (searchcluster.go).
+	if err := tel.ObserveSearchCluster(searchClusterHealth(esProbe)); err != nil {
+		return fmt.Errorf("telemetry: search cluster health: %w", err)
 	}
 
 	checks := health.New(cfg.HealthTimeout, map[string]health.Check{
@@ -135,6 +176,33 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// B2B limits: per-instance token buckets, daily counts shared through
+	// the maintenance container (shared/quota, cosmos.QuotaLedger).
+	limits, err := quota.ParseLimits(cfg.B2B.Limits)
+	if err != nil {
+		return err
+	}
+	quotaContainer, err := db.NewContainer(cfg.Maintenance.LeaseContainer)
+	if err != nil {
+		return fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Maintenance.LeaseContainer, err)
+	}
+	limiter := quota.New(limits, cosmos.NewQuotaLedger(quotaContainer), time.Now)
+	limiter.Logger = logger
+	b2bLimiter := func(ctx context.Context, clientID string) (app.Admission, error) {
+		d, err := limiter.Allow(ctx, clientID)
+		return app.Admission{Allowed: d.Allowed, RetryAfter: d.RetryAfter, Reason: d.Reason}, err
+	}
+	changesContainer, err := db.NewContainer(cfg.Cosmos.ChangesContainer)
+	if err != nil {
+		return fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Cosmos.ChangesContainer, err)
+	}
+	manualRuns := &maintenance.Runs{Job: nightly,
+		Status: &blob.Reports{Client: storage.Blob, Container: cfg.Maintenance.ReportsContainer},
+		Queue:  &blob.QueueSender{Client: storage.Queue.NewQueueClient(cfg.Storage.MaintenanceQueue)}}
+	// GetMedia's reads: decoded titles, revalidated by ETag, served without
+	// a round trip within DETAIL_FRESH_FOR of their last confirmation.
+	detailCache := cosmos.NewTitleCache(store, cfg.Cosmos.DetailCacheTitles)
+	detailCache.FreshFor = cfg.Cosmos.DetailFreshFor
 	// Access tokens: one verifier for the process, built with the process
 	// context. OIDC discovery is a network call, so auth.New does not wait
 	// for it: it starts discovery (and the key fetch) in the background and
@@ -151,11 +219,18 @@ func realMain(ctx context.Context) error {
 		Health:      health.NewCached(checks, 5*time.Second),
 		Search:      &search.Searcher{ES: es, Index: cfg.Elasticsearch.ReadAlias},
 		Labels:      func(facet, value, lang string) string { return catalog.Label(facet, value, catalog.Lang(lang)) },
-		Media:       store,
+		Media:       detailCache,
 		Reindex:     indexer.Func,
 		Ingest:      ingester.Ingest,
 		Maintenance: nightly.Func,
 		Auth:        verifier,
+
+		Limiter:        b2bLimiter,
+		Changes:        changesFeed(cosmos.NewChanges(changesContainer)),
+		IngestReports:  &blob.Reports{Client: storage.Blob, Container: cfg.Storage.ReportsContainer},
+		Validate:       validateFile,
+		Runs:           manualRuns,
+		RunMaintenance: manualRuns.Func,
 	})
 
 	// The host always calls http://127.0.0.1:<port>; nothing else may reach the handler.
@@ -183,7 +258,35 @@ func realMain(ctx context.Context) error {
 	if err := server.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http.Server.Shutdown: %w", err)
 	}
+	// The B2B calls counted since the last flush join the shared daily counts.
+	limiter.Flush(sctx)
 	return nil
+}
+
+// changesFeed serves the B2B changes feed from the change records.
+func changesFeed(c *cosmos.Changes) app.ChangeFeed {
+	return func(ctx context.Context, cursor string, limit int) (app.ChangesPage, error) {
+		p, err := c.Since(ctx, cursor, limit, time.Now())
+		return app.ChangesPage{Changes: p.Changes, Next: p.Next, More: p.More}, err
+	}
+}
+
+// validateFile is the dry run of POST /api/ingest/validate: the pipeline's
+// parser, normaliser and validator with the named profile (else the
+// supplier's), as mediactl validate runs them offline.
+func validateFile(ctx context.Context, src ingest.Source, profileName string) (*ingest.Report, error) {
+	if profileName == "" {
+		profiles, err := pipeline.DefaultProfiles()
+		if err != nil {
+			return nil, err
+		}
+		profileName = profiles.For(src.Supplier)
+	}
+	profile, err := ingest.LoadProfile(profileName)
+	if err != nil {
+		return nil, &apperr.ParamError{Param: "profile", Reason: err.Error()}
+	}
+	return pipeline.Validate(ctx, src, profile, ingest.DefaultLimits)
 }
 
 // newIngester builds the IngestSupplierFile pipeline over the media and
@@ -201,6 +304,8 @@ func newIngester(cfg *config.Config, db *azcosmos.DatabaseClient, storage *blob.
 		DropContainer:    cfg.Storage.SupplierContainer,
 		ReportsContainer: cfg.Storage.ReportsContainer,
 		Writers:          cfg.Cosmos.IngestWriters,
+		Reindex:          blob.NewMessages(storage.Queue.NewQueueClient(cfg.Storage.ReindexQueue)),
+		Manifests:        blob.NewManifests(storage.Blob, cfg.Storage.ReportsContainer, "_manifests/"),
 	}, cosmos.NewStore(media), cosmos.NewChanges(changes), blob.NewFiles(storage.Blob), logger)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline.New: %w", err)
