@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +28,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue/v2"
 
 	"github.com/mediaspecs/catalogue/shared/alertdrill"
+	"github.com/mediaspecs/catalogue/shared/apptest"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/devhost"
@@ -227,31 +226,8 @@ func (h *harness) phase(what string) {
 	fmt.Fprintf(os.Stderr, "%7.1fs %s\n", time.Since(h.start).Seconds(), what)
 }
 
-func repoRoot(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func setUp(t *testing.T) *harness {
-	h := &harness{start: time.Now(), root: repoRoot(t), loadCounts: map[string]map[int]int{}}
+	h := &harness{start: time.Now(), root: apptest.RepoRoot(), loadCounts: map[string]map[int]int{}}
 	ctx := t.Context()
 	var err error
 	if h.logDir, err = os.MkdirTemp("", "mediaspecs-drills-"); err != nil {
@@ -336,7 +312,7 @@ func setUp(t *testing.T) *harness {
 	}
 	h.ingestQ = stacktest.Queue(t)
 	reindexQ := stacktest.Queue(t)
-	h.ingestQueue, h.reindexQueue = queueName(h.ingestQ), queueName(reindexQ)
+	h.ingestQueue, h.reindexQueue = apptest.QueueName(h.ingestQ), apptest.QueueName(reindexQ)
 	h.queues = stacktest.QueueService(t)
 	t.Cleanup(func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -348,10 +324,10 @@ func setUp(t *testing.T) *harness {
 	// Two app roots on one settings file: the main host serves HTTP and
 	// ingestion, the consumer host only ReindexMedia, so drill (c) can stop
 	// the reindex queue's consumer alone.
-	h.mainRoot = appRoot(t, h.root, "Search", "GetMedia", "Health", "HealthLive", "IngestSupplierFile")
-	h.consumerRoot = appRoot(t, h.root, "ReindexMedia")
+	h.mainRoot = apptest.Root(t, nil, "Search", "GetMedia", "Health", "HealthLive", "IngestSupplierFile")
+	h.consumerRoot = apptest.Root(t, nil, "ReindexMedia")
 	h.settingsFile = filepath.Join(h.logDir, "local.settings.json")
-	writeSettings(t, h.root, h.settingsFile, map[string]string{
+	apptest.WriteSettings(t, h.settingsFile, map[string]string{
 		"COSMOS_ENDPOINT": h.cosmosProxyURL(), "COSMOS_CA_FILE": stacktest.CosmosCAFile(),
 		"COSMOS_DATABASE": dbProps.DatabaseProperties.ID, "COSMOS_CONTAINER": "media", "CHANGES_CONTAINER": "changes",
 		"MAINTENANCE_LEASE_CONTAINER": "leases", "SUPPLIER_CONTAINER": drop, "REPORTS_CONTAINER": reports,
@@ -360,7 +336,7 @@ func setUp(t *testing.T) *harness {
 		"SEARCH_INDEX_PREFIX": admin.Prefix, "SEARCH_READ_ALIAS": admin.ReadAlias, "SEARCH_WRITE_ALIAS": admin.WriteAlias,
 		"LOG_LEVEL": "warn",
 	})
-	h.mainMetrics, h.consumerMetrics = freeAddr(t), freeAddr(t)
+	h.mainMetrics, h.consumerMetrics = apptest.FreeAddr(t), apptest.FreeAddr(t)
 	h.main = h.startHost(t, "main", h.mainRoot, h.mainMetrics, true)
 	h.consumer = h.startHost(t, "consumer", h.consumerRoot, h.consumerMetrics, false)
 	t.Cleanup(func() { h.consumer.stop(t); h.main.stop(t) })
@@ -398,67 +374,15 @@ func setUp(t *testing.T) *harness {
 	}
 	h.phase("catalogue ingested; Cosmos DB requests go through the throttling proxy")
 
-	h.prom = startPrometheus(t, h.root, h.logDir, h.mainMetrics, h.consumerMetrics)
+	promLog, err := os.Create(filepath.Join(h.logDir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = promLog.Close() })
+	h.prom = apptest.StartPrometheus(t, apptest.PrometheusConfig{Targets: []string{h.mainMetrics, h.consumerMetrics},
+		ScrapeInterval: scrapeInterval, Dir: h.logDir, Log: promLog, ReadyWithin: waitLimit}).URL
 	h.phase("Prometheus " + h.prom + " scraping both handlers every " + scrapeInterval)
 	return h
-}
-
-func queueName(q *azqueue.QueueClient) string {
-	u := strings.TrimSuffix(q.URL(), "/")
-	return u[strings.LastIndex(u, "/")+1:]
-}
-
-// appRoot copies host.json and the named functions into a new app root,
-// queue names taken from the settings.
-func appRoot(t *testing.T, root string, functions ...string) string {
-	app := t.TempDir()
-	copyFile(t, filepath.Join(root, "host.json"), filepath.Join(app, "host.json"), nil)
-	for _, fn := range functions {
-		copyFile(t, filepath.Join(root, "functions", fn, "function.json"), filepath.Join(app, "functions", fn, "function.json"),
-			func(b []byte) []byte {
-				b = bytes.ReplaceAll(b, []byte(`"queueName": "ingest-events"`), []byte(`"queueName": "%INGEST_QUEUE%"`))
-				return bytes.ReplaceAll(b, []byte(`"queueName": "reindex"`), []byte(`"queueName": "%REINDEX_QUEUE%"`))
-			})
-	}
-	return app
-}
-
-func copyFile(t *testing.T, from, to string, edit func([]byte) []byte) {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		b = edit(b)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// writeSettings writes local.settings.sample.json with values overridden.
-func writeSettings(t *testing.T, root, file string, values map[string]string) {
-	sample, err := os.ReadFile(filepath.Join(root, "local.settings.sample.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var settings struct {
-		IsEncrypted bool              `json:"IsEncrypted"`
-		Values      map[string]string `json:"Values"`
-	}
-	if err := json.Unmarshal(sample, &settings); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range values {
-		settings.Values[k] = v
-	}
-	raw, _ := json.Marshal(settings)
-	if err := os.WriteFile(file, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // cosmosProxyAddr is set by startCosmosProxy.
@@ -818,71 +742,6 @@ func (h *harness) run(t *testing.T, d drill) result {
 		t.Errorf("drill (%s): not recovered %s after the fault was removed", d.id, waitLimit)
 	}
 	return r
-}
-
-// startPrometheus runs the cached local Prometheus with the repository's
-// rule files, scraping both handlers every scrapeInterval.
-func startPrometheus(t *testing.T, root, dir string, targets ...string) string {
-	cmd := exec.Command(filepath.Join(root, "infra", "local", "observability"), "path", "prometheus")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("Prometheus could not be built (infra/local/observability path prometheus): %v", err)
-	}
-	bin := strings.TrimSpace(string(out))
-	tmpl, err := os.ReadFile(filepath.Join(root, "infra", "local", "observability.d", "prometheus.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.NewReplacer("@METRICS_TARGET@", strings.Join(targets, `", "`),
-		"@RULES_DIR@", filepath.Join(root, "infra", "observability", "rules"),
-		"@SCRAPE_INTERVAL@", scrapeInterval).Replace(string(tmpl))
-	cfgFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := exec.Command(bin, "--config.file="+cfgFile, "--storage.tsdb.path="+filepath.Join(dir, "prometheus-data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	p.Stdout, p.Stderr = logf, logf
-	p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = p.Wait(); _ = logf.Close(); close(exited) }()
-	t.Cleanup(func() {
-		_ = p.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = p.Process.Kill()
-			<-exited
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(waitLimit)
-	for {
-		if res, err := http.Get(base + "/-/ready"); err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("Prometheus exited while starting (log %s)", logf.Name())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus not ready after %s", waitLimit)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // table renders the results as the Markdown table of OPERATIONS.md.

@@ -3,25 +3,20 @@ package dashboard
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue/v2"
 
+	"github.com/mediaspecs/catalogue/shared/apptest"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/devhost"
@@ -60,22 +55,20 @@ func TestEveryPanelReturnsSeries(t *testing.T) {
 	for _, svc := range []stacktest.Service{stacktest.Azurite, stacktest.Cosmos, stacktest.Elasticsearch, stacktest.Keycloak} {
 		stacktest.Require(t, svc)
 	}
-	root := repoRoot(t)
 	start := time.Now()
 	phase := func(what string) { t.Logf("%6.1fs %s", time.Since(start).Seconds(), what) }
-	promBin := prometheusBinary(t, root)
-	phase("Prometheus binary ready: " + promBin)
+	phase("Prometheus binary ready: " + apptest.PrometheusBinary(t))
 
-	run := setUpApp(t, root)
+	run := setUpApp(t)
 	phase("handler built and running under devhost")
-	prom := startPrometheus(t, root, promBin, run.metricsAddr)
+	prom := apptest.StartPrometheus(t, apptest.PrometheusConfig{Targets: []string{run.metricsAddr}, ScrapeInterval: "1s", ReadyWithin: waitLimit})
 	phase("Prometheus ready")
 
 	run.load(t)
 	phase("load run done")
 	// Every flow has been recorded by the handler; wait until Prometheus has
 	// scraped that state at least twice (rate() needs two samples).
-	prom.waitFor(t, `count(mediaspecs_job_last_success_timestamp_seconds) and count(mediaspecs_index_drift) and count(mediaspecs_ingest_rows_total)`)
+	prom.WaitFor(t, `count(mediaspecs_job_last_success_timestamp_seconds) and count(mediaspecs_index_drift) and count(mediaspecs_ingest_rows_total)`, waitLimit)
 	time.Sleep(3 * time.Second)
 	phase("scraped")
 
@@ -95,7 +88,7 @@ func TestEveryPanelReturnsSeries(t *testing.T) {
 		for _, q := range queries {
 			total++
 			expr := substitute(q.expr, vars)
-			n, err := prom.series(expr)
+			n, err := prom.Series(expr)
 			switch {
 			case err != nil:
 				empty++
@@ -141,32 +134,6 @@ func TestSubstitute(t *testing.T) {
 	}
 }
 
-// prometheusBinary builds (first time only, minutes) or finds the cached
-// Prometheus of infra/local/observability.
-func prometheusBinary(t *testing.T, root string) string {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(root, "infra", "local", "observability"), "path", "prometheus")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if required() {
-			t.Fatalf("Prometheus could not be built (infra/local/observability path prometheus): %v", err)
-		}
-		t.Skipf("Prometheus could not be built: %v (skipped because CI is not true)", err)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // appRun is the handler under devhost with its own resources.
 type appRun struct {
 	base         string // devhost, http://127.0.0.1:<port>
@@ -177,15 +144,10 @@ type appRun struct {
 	token        string
 }
 
-func queueName(q *azqueue.QueueClient) string {
-	u := strings.TrimSuffix(q.URL(), "/")
-	return u[strings.LastIndex(u, "/")+1:]
-}
-
-func setUpApp(t *testing.T, root string) *appRun {
+func setUpApp(t *testing.T) *appRun {
 	t.Helper()
 	ctx := t.Context()
-	run := &appRun{metricsAddr: freeAddr(t)}
+	run := &appRun{metricsAddr: apptest.FreeAddr(t)}
 
 	blobs, drop := stacktest.BlobContainer(t)
 	_, reports := stacktest.BlobContainer(t)
@@ -210,7 +172,7 @@ func setUpApp(t *testing.T, root string) *appRun {
 		t.Fatal(err)
 	}
 	ingestQ, reindexQ := stacktest.Queue(t), stacktest.Queue(t)
-	run.ingestQueue, run.reindexQueue = queueName(ingestQ), queueName(reindexQ)
+	run.ingestQueue, run.reindexQueue = apptest.QueueName(ingestQ), apptest.QueueName(reindexQ)
 	qs := stacktest.QueueService(t)
 	t.Cleanup(func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -233,83 +195,26 @@ func setUpApp(t *testing.T, root string) *appRun {
 	}
 
 	// An app root with the functions the load exercises, queues named by settings.
-	app := t.TempDir()
-	copyFile(t, filepath.Join(root, "host.json"), filepath.Join(app, "host.json"), nil)
-	for _, fn := range panelFunctions {
-		copyFile(t, filepath.Join(root, "functions", fn, "function.json"), filepath.Join(app, "functions", fn, "function.json"),
-			func(b []byte) []byte {
-				b = bytes.ReplaceAll(b, []byte(`"queueName": "ingest-events"`), []byte(`"queueName": "%INGEST_QUEUE%"`))
-				return bytes.ReplaceAll(b, []byte(`"queueName": "reindex"`), []byte(`"queueName": "%REINDEX_QUEUE%"`))
-			})
-	}
-	sample, err := os.ReadFile(filepath.Join(root, "local.settings.sample.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var settings struct {
-		IsEncrypted bool              `json:"IsEncrypted"`
-		Values      map[string]string `json:"Values"`
-	}
-	if err := json.Unmarshal(sample, &settings); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
+	app := apptest.Root(t, nil, panelFunctions...)
+	settingsFile := filepath.Join(app, "local.settings.json")
+	apptest.WriteSettings(t, settingsFile, map[string]string{
 		"COSMOS_CA_FILE": stacktest.CosmosCAFile(), "COSMOS_DATABASE": dbProps.DatabaseProperties.ID,
 		"COSMOS_CONTAINER": "media", "CHANGES_CONTAINER": "changes", "MAINTENANCE_LEASE_CONTAINER": "leases",
 		"SUPPLIER_CONTAINER": drop, "REPORTS_CONTAINER": reports, "MAINTENANCE_REPORTS_CONTAINER": maintReports,
 		"INGEST_QUEUE": run.ingestQueue, "REINDEX_QUEUE": run.reindexQueue, "MAINTENANCE_QUEUE": run.ingestQueue + "-m",
 		"SEARCH_INDEX_PREFIX": prefix, "SEARCH_READ_ALIAS": admin.ReadAlias, "SEARCH_WRITE_ALIAS": admin.WriteAlias,
 		"LOG_LEVEL": "warn",
-	} {
-		settings.Values[k] = v
-	}
-	raw, _ := json.Marshal(settings)
-	settingsFile := filepath.Join(app, "local.settings.json")
-	if err := os.WriteFile(settingsFile, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	bin := filepath.Join(t.TempDir(), "handler")
-	build := exec.Command("go", "build", "-o", bin, "./shared/cmd/handler")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./shared/cmd/handler: %v\n%s", err, out)
-	}
-	logw := &testLog{t: t}
-	host, err := devhost.New(devhost.Config{
-		Root: app, SettingsFile: settingsFile, Handler: bin, Addr: "127.0.0.1:0",
+	})
+	logw := apptest.NewLog(t)
+	host := apptest.StartHost(t, devhost.Config{
+		Root: app, SettingsFile: settingsFile, Handler: apptest.BuildHandler(t, t.TempDir()), Addr: "127.0.0.1:0",
 		Env:         append(os.Environ(), telemetry.MetricsListenAddrEnv+"="+run.metricsAddr),
 		EventGrid:   devhost.EventGridConfig{StateFile: filepath.Join(t.TempDir(), "eventgrid.json"), Interval: 200 * time.Millisecond},
 		Logger:      slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Stdout:      logw,
 		Stderr:      logw,
 		StopTimeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("devhost.New: %v", err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("devhost.Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("devhost did not stop")
-		}
-		logw.close()
-	})
-	select {
-	case <-host.Ready():
-	case err := <-done:
-		t.Fatalf("devhost stopped before ready: %v", err)
-	case <-time.After(waitLimit):
-		t.Fatal("devhost not ready")
-	}
+	}, waitLimit)
 	run.base = "http://" + host.Addr()
 	run.token = stacktest.UserToken(t, "subscriber").AccessToken
 	return run
@@ -415,147 +320,3 @@ func (r *appRun) waitMetric(t *testing.T, prefix string) {
 	}
 	t.Fatalf("the handler's metrics have no %s after %s", prefix, waitLimit)
 }
-
-// promRun is a Prometheus process started by the test.
-type promRun struct {
-	base string
-}
-
-func startPrometheus(t *testing.T, root, bin, target string) *promRun {
-	t.Helper()
-	tmpl, err := os.ReadFile(filepath.Join(root, "infra", "local", "observability.d", "prometheus.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := strings.NewReplacer("@METRICS_TARGET@", target,
-		"@RULES_DIR@", filepath.Join(root, "infra", "observability", "rules"),
-		"@SCRAPE_INTERVAL@", "1s").Replace(string(tmpl))
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	logw := &testLog{t: t}
-	cmd := exec.Command(bin, "--config.file="+cfgFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = logw, logw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		logw.close()
-	})
-	p := &promRun{base: "http://" + addr}
-	deadline := time.Now().Add(waitLimit)
-	for {
-		if res, err := http.Get(p.base + "/-/ready"); err == nil {
-			_ = res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatal("Prometheus exited while starting (its log is above)")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus not ready after %s", waitLimit)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// series runs an instant query and returns how many series (or 1 for a
-// scalar) it returned.
-func (p *promRun) series(expr string) (int, error) {
-	res, err := http.PostForm(p.base+"/api/v1/query", url.Values{"query": {expr}})
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	var out struct {
-		Status    string `json:"status"`
-		ErrorType string `json:"errorType"`
-		Error     string `json:"error"`
-		Data      struct {
-			ResultType string          `json:"resultType"`
-			Result     json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		return 0, fmt.Errorf("decoding the answer (%s): %w", res.Status, err)
-	}
-	if out.Status != "success" {
-		return 0, fmt.Errorf("query failed: %s: %s", out.ErrorType, out.Error)
-	}
-	switch out.Data.ResultType {
-	case "vector", "matrix":
-		var s []json.RawMessage
-		if err := json.Unmarshal(out.Data.Result, &s); err != nil {
-			return 0, err
-		}
-		return len(s), nil
-	default: // scalar, string
-		return 1, nil
-	}
-}
-
-// waitFor waits until expr returns a series.
-func (p *promRun) waitFor(t *testing.T, expr string) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for time.Now().Before(deadline) {
-		if n, err := p.series(expr); err == nil && n > 0 {
-			return
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatalf("Prometheus has no series for %s after %s", expr, waitLimit)
-}
-
-func copyFile(t *testing.T, from, to string, edit func([]byte) []byte) {
-	t.Helper()
-	b, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if edit != nil {
-		b = edit(b)
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// testLog forwards process output to t.Log until the test ends.
-type testLog struct {
-	mu     sync.Mutex
-	t      *testing.T
-	closed bool
-}
-
-func (l *testLog) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.closed {
-		l.t.Log(strings.TrimSpace(string(b)))
-	}
-	return len(b), nil
-}
-
-func (l *testLog) close() { l.mu.Lock(); l.closed = true; l.mu.Unlock() }

@@ -1,7 +1,6 @@
 package drill_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue/v2/queueerror"
 
 	"github.com/mediaspecs/catalogue/shared/apperr"
+	"github.com/mediaspecs/catalogue/shared/apptest"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/config"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
@@ -356,7 +356,7 @@ func newDrill(t *testing.T, node *stacktest.ElasticsearchNode) *drill {
 	admin := &search.Admin{ES: es, Prefix: prefix, ReadAlias: prefix + "-read", WriteAlias: prefix + "-write"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	queue := stacktest.Queue(t)
-	poison := stacktest.QueueService(t).NewQueueClient(queueName(queue) + "-poison")
+	poison := stacktest.QueueService(t).NewQueueClient(apptest.QueueName(queue) + "-poison")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -548,7 +548,6 @@ func (h *host) waitFor(t *testing.T, what string, cond func() bool) {
 func (d *drill) startHost(t *testing.T, bin string) *host {
 	t.Helper()
 	repo := filepath.Join("..", "..")
-	root := t.TempDir()
 	app, err := funcdef.Load(repo, filepath.Join(repo, "functions"))
 	if err != nil {
 		t.Fatal(err)
@@ -556,37 +555,26 @@ func (d *drill) startHost(t *testing.T, bin string) *host {
 	if app.Host.Extensions.Queues.MaxDequeueCount != 5 {
 		t.Fatalf("host.json maxDequeueCount = %d; this drill expects 5", app.Host.Extensions.Queues.MaxDequeueCount)
 	}
-	var hostJSON map[string]any
-	readJSON(t, filepath.Join(repo, "host.json"), &hostJSON)
-	queues := hostJSON["extensions"].(map[string]any)["queues"].(map[string]any)
-	queues["visibilityTimeout"] = "00:00:01"
-	queues["maxPollingInterval"] = "00:00:01"
-	writeJSON(t, filepath.Join(root, "host.json"), hostJSON)
-	fn, err := os.ReadFile(filepath.Join(repo, "functions", "ReindexMedia", "function.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fn = bytes.Replace(fn, []byte(`"reindex"`), []byte(`"%REINDEX_QUEUE%"`), 1); !bytes.Contains(fn, []byte("%REINDEX_QUEUE%")) {
-		t.Fatalf("could not point ReindexMedia at the drill's queue:\n%s", fn)
-	}
-	writeFile(t, filepath.Join(root, "functions", "ReindexMedia", "function.json"), fn)
-
-	var settings struct {
-		IsEncrypted bool              `json:"IsEncrypted"`
-		Values      map[string]string `json:"Values"`
-	}
-	readJSON(t, filepath.Join(repo, "local.settings.sample.json"), &settings)
+	// The repository's host.json with only the queue timings shortened.
+	root := apptest.Root(t, func(b []byte) []byte {
+		var hostJSON map[string]any
+		if err := json.Unmarshal(b, &hostJSON); err != nil {
+			t.Fatal(err)
+		}
+		queues := hostJSON["extensions"].(map[string]any)["queues"].(map[string]any)
+		queues["visibilityTimeout"] = "00:00:01"
+		queues["maxPollingInterval"] = "00:00:01"
+		out, _ := json.Marshal(hostJSON)
+		return out
+	}, "ReindexMedia")
 	overrides := map[string]string{
 		"COSMOS_CA_FILE": stacktest.CosmosCAFile(), "COSMOS_DATABASE": d.dbName, "COSMOS_CONTAINER": "media",
 		"ELASTICSEARCH_URL": d.node.URL, "SEARCH_INDEX_PREFIX": d.admin.Prefix,
 		"SEARCH_READ_ALIAS": d.admin.ReadAlias, "SEARCH_WRITE_ALIAS": d.admin.WriteAlias,
-		"REINDEX_QUEUE": queueName(d.queue), "LOG_LEVEL": "warn",
-	}
-	for k, v := range overrides {
-		settings.Values[k] = v
+		"REINDEX_QUEUE": apptest.QueueName(d.queue), "LOG_LEVEL": "warn",
 	}
 	settingsFile := filepath.Join(root, "local.settings.json")
-	writeJSON(t, settingsFile, settings)
+	apptest.WriteSettings(t, settingsFile, overrides)
 	// The environment wins over local settings (as with func start), so
 	// drop whatever of ours the test's environment happens to set.
 	var env []string
@@ -598,37 +586,13 @@ func (d *drill) startHost(t *testing.T, bin string) *host {
 	}
 
 	h := &host{byMsg: map[string][]invocation{}}
-	dh, err := devhost.New(devhost.Config{
+	apptest.StartHost(t, devhost.Config{
 		Root: root, SettingsFile: settingsFile, Handler: bin, Addr: "127.0.0.1:0", Env: env,
 		EventGrid: devhost.EventGridConfig{Disabled: true},
 		Logger:    slog.New(slog.NewJSONHandler(h, nil)),
 		Stdout:    h, Stderr: h,
 		StopTimeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("devhost.New: %v", err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- dh.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("devhost.Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("devhost did not stop")
-		}
-	})
-	select {
-	case <-dh.Ready():
-	case err := <-done:
-		t.Fatalf("devhost stopped before ready: %v", err)
-	case <-time.After(waitLimit):
-		t.Fatal("devhost not ready")
-	}
+	}, waitLimit)
 	return h
 }
 
@@ -641,39 +605,4 @@ func buildHandler(dir string) (string, error) {
 		return "", fmt.Errorf("go build ./shared/cmd/handler: %v\n%s", err, out)
 	}
 	return bin, nil
-}
-
-func queueName(q *azqueue.QueueClient) string {
-	u := strings.TrimSuffix(q.URL(), "/")
-	return u[strings.LastIndex(u, "/")+1:]
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-func writeJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, path, b)
-}
-
-func writeFile(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azqueue/v2"
 
+	"github.com/mediaspecs/catalogue/shared/apptest"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/devhost"
@@ -218,7 +217,7 @@ func setUpE2E(t *testing.T) *e2e {
 	env.ingestQ = stacktest.Queue(t)
 	env.reindexQ = stacktest.Queue(t)
 	qs := stacktest.QueueService(t)
-	ingestName, reindexName := queueName(env.ingestQ), queueName(env.reindexQ)
+	ingestName, reindexName := apptest.QueueName(env.ingestQ), apptest.QueueName(env.reindexQ)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -227,125 +226,29 @@ func setUpE2E(t *testing.T) *e2e {
 	})
 
 	// An app root with only this function, its queues named by settings.
-	root := t.TempDir()
-	hostJSON, err := os.ReadFile(filepath.Join("..", "..", "host.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(root, "host.json"), hostJSON)
-	fn, err := os.ReadFile(filepath.Join("..", "..", "functions", "IngestSupplierFile", "function.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn = bytes.Replace(fn, []byte(`"ingest-events"`), []byte(`"%INGEST_QUEUE%"`), 1)
-	fn = bytes.Replace(fn, []byte(`"reindex"`+",\n      \"connection\""), []byte(`"%REINDEX_QUEUE%"`+",\n      \"connection\""), 1)
-	if !bytes.Contains(fn, []byte("%REINDEX_QUEUE%")) || !bytes.Contains(fn, []byte("%INGEST_QUEUE%")) {
-		t.Fatalf("could not point function.json at the test queues:\n%s", fn)
-	}
-	writeFile(t, filepath.Join(root, "functions", "IngestSupplierFile", "function.json"), fn)
-
-	sample, err := os.ReadFile(filepath.Join("..", "..", "local.settings.sample.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var settings struct {
-		IsEncrypted bool              `json:"IsEncrypted"`
-		Values      map[string]string `json:"Values"`
-	}
-	if err := json.Unmarshal(sample, &settings); err != nil {
-		t.Fatal(err)
-	}
+	root := apptest.Root(t, nil, "IngestSupplierFile")
 	dbProps, err := db.Read(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range map[string]string{
+	settingsFile := filepath.Join(root, "local.settings.json")
+	apptest.WriteSettings(t, settingsFile, map[string]string{
 		"COSMOS_CA_FILE": stacktest.CosmosCAFile(), "COSMOS_DATABASE": dbProps.DatabaseProperties.ID,
 		"COSMOS_CONTAINER": "media", "CHANGES_CONTAINER": "changes",
 		"SUPPLIER_CONTAINER": env.drop, "REPORTS_CONTAINER": env.reports,
 		"INGEST_QUEUE": ingestName, "REINDEX_QUEUE": reindexName, "INGEST_WRITERS": "16",
-	} {
-		settings.Values[k] = v
-	}
-	raw, _ := json.Marshal(settings)
-	settingsFile := filepath.Join(root, "local.settings.json")
-	writeFile(t, settingsFile, raw)
-
-	bin := filepath.Join(t.TempDir(), "handler")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/mediaspecs/catalogue/shared/cmd/handler")
-	cmd.Dir = filepath.Join("..", "..")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./shared/cmd/handler: %v\n%s", err, b)
-	}
-	logw := &lockedLog{t: t}
-	host, err := devhost.New(devhost.Config{
-		Root: root, SettingsFile: settingsFile, Handler: bin, Addr: "127.0.0.1:0", Env: os.Environ(),
+	})
+	logw := apptest.NewLog(t)
+	apptest.StartHost(t, devhost.Config{
+		Root: root, SettingsFile: settingsFile, Handler: apptest.BuildHandler(t, t.TempDir()), Addr: "127.0.0.1:0", Env: os.Environ(),
 		EventGrid:   devhost.EventGridConfig{StateFile: filepath.Join(t.TempDir(), "eventgrid.json"), Interval: 200 * time.Millisecond},
 		Logger:      slog.New(slog.NewTextHandler(logw, nil)),
 		Stdout:      logw,
 		Stderr:      logw,
 		StopTimeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("devhost.New: %v", err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("devhost.Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("devhost did not stop")
-		}
-		logw.close()
-	})
-	select {
-	case <-host.Ready():
-	case err := <-done:
-		t.Fatalf("devhost stopped before ready: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("devhost not ready")
-	}
+	}, 60*time.Second)
 	return env
 }
-
-func queueName(q *azqueue.QueueClient) string {
-	u := strings.TrimSuffix(q.URL(), "/")
-	return u[strings.LastIndex(u, "/")+1:]
-}
-
-func writeFile(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// lockedLog forwards devhost and handler output to t.Log until the test ends.
-type lockedLog struct {
-	mu     sync.Mutex
-	t      *testing.T
-	closed bool
-}
-
-func (l *lockedLog) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.closed {
-		l.t.Log(strings.TrimSpace(string(b)))
-	}
-	return len(b), nil
-}
-
-func (l *lockedLog) close() { l.mu.Lock(); l.closed = true; l.mu.Unlock() }
 
 func (e *e2e) upload(t *testing.T, name string, body []byte) string {
 	t.Helper()

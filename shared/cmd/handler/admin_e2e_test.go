@@ -1,22 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
+	"github.com/mediaspecs/catalogue/shared/apptest"
 	"github.com/mediaspecs/catalogue/shared/devhost"
 	"github.com/mediaspecs/catalogue/shared/maintenance"
 	"github.com/mediaspecs/catalogue/shared/stacktest"
@@ -39,8 +37,7 @@ func TestManualMaintenanceThroughDevhost(t *testing.T) {
 	_, drop := stacktest.BlobContainer(t)
 	_, ingestReports := stacktest.BlobContainer(t)
 	queue := stacktest.Queue(t)
-	u := strings.TrimSuffix(queue.URL(), "/")
-	queueName := u[strings.LastIndex(u, "/")+1:]
+	queueName := apptest.QueueName(queue)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -58,69 +55,19 @@ func TestManualMaintenanceThroughDevhost(t *testing.T) {
 
 	// An app root with the three functions of the flow, the queue named by a
 	// setting so the test has its own.
-	root := t.TempDir()
-	copyFile(t, filepath.Join("..", "..", "..", "host.json"), filepath.Join(root, "host.json"), nil)
-	for _, fn := range []string{"StartMaintenance", "GetMaintenanceRun", "RunMaintenance"} {
-		copyFile(t, filepath.Join("..", "..", "..", "functions", fn, "function.json"), filepath.Join(root, "functions", fn, "function.json"),
-			func(b []byte) []byte {
-				return bytes.Replace(b, []byte(`"maintenance-requests"`), []byte(`"%MAINTENANCE_QUEUE%"`), 1)
-			})
-	}
-	sample, err := os.ReadFile(filepath.Join("..", "..", "..", "local.settings.sample.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var settings struct {
-		IsEncrypted bool              `json:"IsEncrypted"`
-		Values      map[string]string `json:"Values"`
-	}
-	if err := json.Unmarshal(sample, &settings); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
+	root := apptest.Root(t, nil, "StartMaintenance", "GetMaintenanceRun", "RunMaintenance")
+	settingsFile := filepath.Join(root, "local.settings.json")
+	apptest.WriteSettings(t, settingsFile, map[string]string{
 		"COSMOS_CA_FILE": stacktest.CosmosCAFile(), "COSMOS_DATABASE": dbProps.DatabaseProperties.ID,
 		"MAINTENANCE_QUEUE": queueName, "MAINTENANCE_REPORTS_CONTAINER": reports,
 		"SUPPLIER_CONTAINER": drop, "REPORTS_CONTAINER": ingestReports,
-	} {
-		settings.Values[k] = v
-	}
-	raw, _ := json.Marshal(settings)
-	settingsFile := filepath.Join(root, "local.settings.json")
-	copyFile(t, "", settingsFile, func([]byte) []byte { return raw })
-
-	bin := filepath.Join(t.TempDir(), "handler")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	logw := &testLog{t: t}
-	host, err := devhost.New(devhost.Config{
-		Root: root, SettingsFile: settingsFile, Handler: bin, Addr: "127.0.0.1:0", Env: os.Environ(),
+	})
+	logw := apptest.NewLog(t)
+	host := apptest.StartHost(t, devhost.Config{
+		Root: root, SettingsFile: settingsFile, Handler: apptest.BuildHandler(t, t.TempDir()), Addr: "127.0.0.1:0", Env: os.Environ(),
 		Logger: slog.New(slog.NewTextHandler(logw, nil)), Stdout: logw, Stderr: logw, StopTimeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatalf("devhost.New: %v", err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- host.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("devhost did not stop")
-		}
-		logw.close()
-	})
-	select {
-	case <-host.Ready():
-	case err := <-done:
-		t.Fatalf("devhost stopped before ready: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("devhost not ready")
-	}
-	base := "http://" + host.Addr()
+	}, 60*time.Second)
+	base := host.URL()
 	admin := stacktest.UserToken(t, "admin").AccessToken
 
 	call := func(method, path, token string, body string) (int, http.Header, []byte) {
@@ -170,42 +117,3 @@ func TestManualMaintenanceThroughDevhost(t *testing.T) {
 		t.Errorf("run ended %+v, want succeeded with the retention step only", st)
 	}
 }
-
-func copyFile(t *testing.T, src, dst string, edit func([]byte) []byte) {
-	t.Helper()
-	var b []byte
-	if src != "" {
-		var err error
-		if b, err = os.ReadFile(src); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if edit != nil {
-		b = edit(b)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// testLog sends the host's and handler's output to the test log until the
-// test ends.
-type testLog struct {
-	mu     sync.Mutex
-	t      *testing.T
-	closed bool
-}
-
-func (l *testLog) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.closed {
-		l.t.Log(strings.TrimSpace(string(b)))
-	}
-	return len(b), nil
-}
-
-func (l *testLog) close() { l.mu.Lock(); l.closed = true; l.mu.Unlock() }
