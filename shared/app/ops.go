@@ -28,7 +28,7 @@ type ReportStore interface {
 }
 
 // FileValidator runs the pipeline's parser, normaliser and validator on a
-// file without writing anything (pipeline.Validate with the named profile,
+// file without writing anything (pipeline.DryRun: the named profile,
 // or the supplier's when profile is ""). An unknown profile is an
 // apperr.ParamError on "profile".
 type FileValidator func(ctx context.Context, src ingest.Source, profile string) (*ingest.Report, error)

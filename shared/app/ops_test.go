@@ -63,18 +63,6 @@ func (f *fakeRuns) Get(_ context.Context, id string) (maintenance.RunStatus, err
 	return st, nil
 }
 
-// pipelineValidate is what the handler binary wires: the real dry run.
-func pipelineValidate(ctx context.Context, src ingest.Source, profile string) (*ingest.Report, error) {
-	if profile == "" {
-		profile = "generic"
-	}
-	p, err := ingest.LoadProfile(profile)
-	if err != nil {
-		return nil, &apperr.ParamError{Param: "profile", Reason: err.Error()}
-	}
-	return pipeline.Validate(ctx, src, p, ingest.DefaultLimits)
-}
-
 // send sends one request as role and validates request and response against
 // the OpenAPI document.
 func send(t *testing.T, v validator.Validator, h http.Handler, method, target, role, contentType string, body []byte, want int) []byte {
@@ -125,7 +113,7 @@ func TestIngestReportRoutes(t *testing.T) {
 
 func TestValidateSupplierFileRoute(t *testing.T) {
 	_, v := openAPI(t)
-	h := b2bServer(t, Deps{Validate: pipelineValidate})
+	h := b2bServer(t, Deps{Validate: pipeline.DryRun})
 	const editor = "Bearer role:editor"
 	good := []byte("name;type;subtype;country;language;publisher\nLe Soir;print;daily;BE;fr;Rossel\n")
 	body := send(t, v, h, http.MethodPost, "/api/ingest/validate?filename=titles.csv&profile=generic&supplier=acme", editor, "text/csv", good, 200)

@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 
+	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/ingest"
 )
 
@@ -62,4 +64,23 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// DryRun is the supplier's check of a file before sending it (mediactl
+// validate, POST /api/ingest/validate): Validate with the named profile, or
+// the supplier's (DefaultProfiles) when profileName is "", and the default
+// limits. An unknown profile is an *apperr.ParamError on "profile".
+func DryRun(ctx context.Context, src ingest.Source, profileName string) (*ingest.Report, error) {
+	if profileName == "" {
+		profiles, err := DefaultProfiles()
+		if err != nil {
+			return nil, err
+		}
+		profileName = profiles.For(src.Supplier)
+	}
+	profile, err := ingest.LoadProfile(profileName)
+	if err != nil {
+		return nil, &apperr.ParamError{Param: "profile", Reason: err.Error()}
+	}
+	return Validate(ctx, src, profile, ingest.DefaultLimits)
 }

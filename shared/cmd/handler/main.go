@@ -22,14 +22,12 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
 	"github.com/mediaspecs/catalogue/shared/app"
-	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/auth"
 	"github.com/mediaspecs/catalogue/shared/blob"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/config"
 	"github.com/mediaspecs/catalogue/shared/cosmos"
 	"github.com/mediaspecs/catalogue/shared/health"
-	"github.com/mediaspecs/catalogue/shared/ingest"
 	"github.com/mediaspecs/catalogue/shared/maintenance"
 	"github.com/mediaspecs/catalogue/shared/pipeline"
 	"github.com/mediaspecs/catalogue/shared/quota"
@@ -228,7 +226,7 @@ func realMain(ctx context.Context) error {
 		Limiter:        b2bLimiter,
 		Changes:        changesFeed(cosmos.NewChanges(changesContainer)),
 		IngestReports:  &blob.Reports{Client: storage.Blob, Container: cfg.Storage.ReportsContainer},
-		Validate:       validateFile,
+		Validate:       pipeline.DryRun,
 		Runs:           manualRuns,
 		RunMaintenance: manualRuns.Func,
 	})
@@ -269,24 +267,6 @@ func changesFeed(c *cosmos.Changes) app.ChangeFeed {
 		p, err := c.Since(ctx, cursor, limit, time.Now())
 		return app.ChangesPage{Changes: p.Changes, Next: p.Next, More: p.More}, err
 	}
-}
-
-// validateFile is the dry run of POST /api/ingest/validate: the pipeline's
-// parser, normaliser and validator with the named profile (else the
-// supplier's), as mediactl validate runs them offline.
-func validateFile(ctx context.Context, src ingest.Source, profileName string) (*ingest.Report, error) {
-	if profileName == "" {
-		profiles, err := pipeline.DefaultProfiles()
-		if err != nil {
-			return nil, err
-		}
-		profileName = profiles.For(src.Supplier)
-	}
-	profile, err := ingest.LoadProfile(profileName)
-	if err != nil {
-		return nil, &apperr.ParamError{Param: "profile", Reason: err.Error()}
-	}
-	return pipeline.Validate(ctx, src, profile, ingest.DefaultLimits)
 }
 
 // newIngester builds the IngestSupplierFile pipeline over the media and

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/ingest"
 	"github.com/mediaspecs/catalogue/shared/pipeline"
 )
@@ -40,17 +41,6 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 	if len(files) != 1 {
 		return errors.New("usage: mediactl validate FILE [--profile P] [--supplier S] [--rejected-csv PATH]")
 	}
-	if *profileName == "" {
-		profiles, err := pipeline.DefaultProfiles()
-		if err != nil {
-			return err
-		}
-		*profileName = profiles.For(*supplier)
-	}
-	profile, err := ingest.LoadProfile(*profileName)
-	if err != nil {
-		return err
-	}
 	f, err := os.Open(files[0])
 	if err != nil {
 		return err
@@ -61,8 +51,12 @@ func validate(ctx context.Context, args []string, out io.Writer) error {
 		size = st.Size()
 	}
 	src := ingest.Source{Supplier: *supplier, Name: filepath.Base(files[0]), R: f, Size: size}
-	rep, err := pipeline.Validate(ctx, src, profile, ingest.DefaultLimits)
-	if err != nil {
+	rep, err := pipeline.DryRun(ctx, src, *profileName)
+	var badProfile *apperr.ParamError
+	switch {
+	case errors.As(err, &badProfile):
+		return err
+	case err != nil:
 		return fmt.Errorf("reading %s: %w", files[0], err)
 	}
 	enc := json.NewEncoder(out)
