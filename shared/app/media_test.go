@@ -43,7 +43,7 @@ func (c *countingReader) Get(ctx context.Context, id string) (*catalog.Title, st
 
 func mediaServer(t *testing.T) (http.Handler, *countingReader) {
 	t.Helper()
-	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
+	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")), nil)
 	if _, err := store.Upsert(t.Context(), sampleTitle()); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestGetMedia(t *testing.T) {
 // with the new version and a new ETag, and revalidates the new one with 304.
 func TestGetMediaThroughTitleCache(t *testing.T) {
 	t.Parallel()
-	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
+	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")), nil)
 	title := sampleTitle()
 	if _, err := store.Upsert(t.Context(), title); err != nil {
 		t.Fatal(err)

@@ -46,6 +46,11 @@ func ChildID(prefix, parent string, parts ...string) string {
 	return prefix + "_" + idEncoding.EncodeToString(h.Sum(nil))[:12]
 }
 
+// SupplierName is the canonical form of a supplier name (a drop folder):
+// folders with the same canonical name deliver the same titles, since
+// StableID canonicalises the supplier the same way.
+func SupplierName(s string) string { return canonKey(s) }
+
 func canonKey(s string) string {
 	simple := len(s) > 0 && s[0] != ' ' && s[len(s)-1] != ' '
 	for i := 0; i < len(s) && simple; i++ {

@@ -20,7 +20,9 @@ import (
 // re-delivered unchanged title is then recognised from a small projection
 // (Fingerprints) without reading the document. Writers that do not know the
 // field (catalog.Title has none) drop it, which only turns the shortcut off
-// for that title until its next ingested change.
+// for that title until its next ingested change. Those writers go through
+// Store.Upsert and Store.Replace, which record the title in the outside
+// writes log (outside.go) before writing it.
 
 // Fingerprints returns, for the ids that have a document, its content hash
 // and its deliveries, in one query (an indexed equality on id, fanned out
@@ -141,35 +143,12 @@ func withDeliveries(t *catalog.Title, deliveries map[string]string) ([]byte, err
 	return append(body, '}'), nil
 }
 
-// Disturbed returns the ids of the supplier's titles (those carrying its
-// supplier key) written at or after since by anything other than that
-// supplier's ingestion: their deliveries fingerprint for the supplier is
-// missing (a writer that keeps no deliveries) or no longer ends with the
-// document's content hash (another supplier's ingestion changed it). One
-// query; Cosmos DB serves the _ts range from its index, so the cost follows
-// the recent writes, not the catalogue. The ingest manifest uses it to tell
-// which titles it cannot vouch for.
-func (s *Store) Disturbed(ctx context.Context, supplier string, since time.Time) (ids []string, err error) {
-	defer apperr.Wrap(&err, "cosmos.Disturbed(%q)", supplier)
-	pager := s.container.NewQueryItemsPager(
-		"SELECT c.id FROM c WHERE c._ts >= @since AND IS_DEFINED(c.identifiers.supplierKeys[@supplier]) AND "+
-			"(NOT IS_DEFINED(c.deliveries[@supplier]) OR NOT ENDSWITH(c.deliveries[@supplier], c.contentHash))",
-		azcosmos.NewPartitionKey(), &azcosmos.QueryOptions{PageSizeHint: 1000, QueryParameters: []azcosmos.QueryParameter{
-			{Name: "@since", Value: since.Unix()}, {Name: "@supplier", Value: supplier}}})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, translate(err)
-		}
-		for _, item := range page.Items {
-			var row struct {
-				ID string `json:"id"`
-			}
-			if err := json.Unmarshal(item, &row); err != nil {
-				return nil, fmt.Errorf("decoding id: %w", err)
-			}
-			ids = append(ids, row.ID)
-		}
+// WrittenOutside returns the epoch of the outside writes log and the titles
+// written outside ingestion at or after since (OutsideWrites.Since). It
+// fails when the Store keeps no log: nothing can then be vouched for.
+func (s *Store) WrittenOutside(ctx context.Context, since time.Time) (epoch string, ids []string, err error) {
+	if s.outside == nil {
+		return "", nil, fmt.Errorf("cosmos.WrittenOutside: %w: this store keeps no outside writes log", apperr.Unavailable)
 	}
-	return ids, nil
+	return s.outside.Since(ctx, since)
 }

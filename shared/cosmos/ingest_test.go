@@ -2,9 +2,7 @@ package cosmos_test
 
 import (
 	"errors"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/data/azcosmos"
 
@@ -19,7 +17,7 @@ import (
 // projection and the batched read.
 func TestIngestionReadsAndWrites(t *testing.T) {
 	ctx := t.Context()
-	s := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
+	s := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")), nil)
 
 	a := &catalog.Title{ID: catalog.StableID("acme", "1"), Name: "Alpha", ContentHash: "h1", Version: 1}
 	b := &catalog.Title{ID: catalog.StableID("acme", "2"), Name: "Beta", ContentHash: "h2", Version: 1}
@@ -78,43 +76,5 @@ func TestIngestionReadsAndWrites(t *testing.T) {
 	}
 	if _, err := cc.ReadItem(ctx, azcosmos.NewPartitionKeyString(a.ID), ch.ID, nil); err != nil {
 		t.Errorf("reading the change record by /titleId: %v", err)
-	}
-}
-
-// TestDisturbedFindsOutsideWrites: of a supplier's titles written since T,
-// only those changed by another path are returned — not the supplier's own
-// ingestion writes, not other suppliers' titles, not older writes.
-func TestDisturbedFindsOutsideWrites(t *testing.T) {
-	ctx := t.Context()
-	s := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
-	title := func(supplier, key, hash string) *catalog.Title {
-		return &catalog.Title{ID: catalog.StableID(supplier, key), Name: key, ContentHash: hash, Version: 1,
-			Identifiers: catalog.Identifiers{SupplierKeys: map[string]string{supplier: key}}}
-	}
-	own := title("acme", "own", "h1")         // acme's ingestion wrote it: consistent
-	edited := title("acme", "edited", "h2")   // then an editor without deliveries
-	otherSup := title("acme", "shared", "h3") // then another supplier's ingestion
-	foreign := title("zeta", "foreign", "h4") // not acme's at all
-	since := time.Now().Add(-time.Minute)
-	for _, c := range []struct {
-		t *catalog.Title
-		d map[string]string
-	}{{own, map[string]string{"acme": "d:h1"}}, {edited, nil}, {otherSup, map[string]string{"acme": "d:h0", "zeta": "z:h3"}}, {foreign, nil}} {
-		if _, err := s.CreateDelivered(ctx, c.t, c.d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := s.Disturbed(ctx, "acme", since)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(got)
-	want := []string{edited.ID, otherSup.ID}
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("disturbed = %v, want %v (edited, shared)", got, want)
-	}
-	if got, err := s.Disturbed(ctx, "acme", time.Now().Add(time.Hour)); err != nil || len(got) != 0 {
-		t.Errorf("disturbed since the future = %v, %v; want none", got, err)
 	}
 }

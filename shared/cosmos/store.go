@@ -24,10 +24,17 @@ import (
 // 409/412 → Conflict, 429 and 5xx → Unavailable.
 type Store struct {
 	container *azcosmos.ContainerClient
+	outside   *OutsideWrites
 }
 
-// NewStore returns a Store over the media container.
-func NewStore(container *azcosmos.ContainerClient) *Store { return &Store{container: container} }
+// NewStore returns a Store over the media container. outside is the log of
+// titles written outside ingestion: Upsert and Replace record to it, and
+// WrittenOutside reads it. Every deployed Store has one (cmd/handler); nil
+// is for tests and benchmarks that seed a container no manifest relies on,
+// and turns the ingest manifest's shortcut off (WrittenOutside fails).
+func NewStore(container *azcosmos.ContainerClient, outside *OutsideWrites) *Store {
+	return &Store{container: container, outside: outside}
+}
 
 // Get is a point read by id (the partition key is /id): 1 RU per KB, never a query.
 func (s *Store) Get(ctx context.Context, id string) (_ *catalog.Title, etag string, err error) {
@@ -64,13 +71,19 @@ func (s *Store) getIfNoneMatch(ctx context.Context, id, etag string) (body []byt
 	return res.Value, string(res.ETag), false, nil
 }
 
-// Upsert writes t whatever is stored, and returns the new ETag.
+// Upsert writes t whatever is stored, and returns the new ETag. It is a
+// write outside ingestion: t is recorded in the outside writes log first.
 func (s *Store) Upsert(ctx context.Context, t *catalog.Title) (etag string, err error) {
 	defer apperr.Wrap(&err, "cosmos.Upsert(%q)", t.ID)
 	body, err := json.Marshal(t)
 	if err != nil {
 		return "", err
 	}
+	ctx, cancel, err := s.recordOutside(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	defer cancel()
 	res, err := s.container.UpsertItem(ctx, azcosmos.NewPartitionKeyString(t.ID), body, &azcosmos.ItemOptions{EnableContentResponseOnWrite: false})
 	if err != nil {
 		return "", translate(err)
@@ -80,18 +93,38 @@ func (s *Store) Upsert(ctx context.Context, t *catalog.Title) (etag string, err 
 
 // Replace writes t only if the stored document still has ifMatch as its ETag
 // (optimistic concurrency for merges); a concurrent change gives Conflict.
+// Like Upsert it is a write outside ingestion, recorded first.
 func (s *Store) Replace(ctx context.Context, t *catalog.Title, ifMatch string) (etag string, err error) {
 	defer apperr.Wrap(&err, "cosmos.Replace(%q)", t.ID)
 	body, err := json.Marshal(t)
 	if err != nil {
 		return "", err
 	}
+	ctx, cancel, err := s.recordOutside(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	defer cancel()
 	e := azcore.ETag(ifMatch)
 	res, err := s.container.ReplaceItem(ctx, azcosmos.NewPartitionKeyString(t.ID), t.ID, body, &azcosmos.ItemOptions{IfMatchEtag: &e})
 	if err != nil {
 		return "", translate(err)
 	}
 	return string(res.ETag), nil
+}
+
+// recordOutside records id in the outside writes log (when the Store has
+// one) and returns the context of the write that follows, bounded by
+// OutsideWriteDeadline so that the entry's time stays close to the write's.
+func (s *Store) recordOutside(ctx context.Context, id string) (context.Context, context.CancelFunc, error) {
+	if s.outside == nil {
+		return ctx, func() {}, nil
+	}
+	if err := s.outside.Record(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, OutsideWriteDeadline)
+	return ctx, cancel, nil
 }
 
 // translate maps an azcosmos error to an apperr kind, keeping the original

@@ -20,7 +20,7 @@ import (
 
 func testStore(t *testing.T) *cosmos.Store {
 	t.Helper()
-	return cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
+	return cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")), nil)
 }
 
 func TestStoreRoundTripAndConcurrency(t *testing.T) {
@@ -103,7 +103,7 @@ func cacheTitle(id, name string, version int64) *catalog.Title {
 func TestTitleCacheRevalidatesEveryRead(t *testing.T) {
 	t.Parallel()
 	container := stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media"))
-	store := cosmos.NewStore(container)
+	store := cosmos.NewStore(container, nil)
 	cache := cosmos.NewTitleCache(store, 10)
 	ctx := t.Context()
 	id := catalog.StableID("cache", "revalidate")
@@ -215,7 +215,7 @@ func TestTitleCacheOnNotModified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := cosmos.NewStore(container)
+	store := cosmos.NewStore(container, nil)
 	cache := cosmos.NewTitleCache(store, 10)
 	ctx := t.Context()
 	id := catalog.StableID("cache", "304")
@@ -304,7 +304,7 @@ func TestTitleCacheConcurrentReadsAndWrites(t *testing.T) {
 func TestTitleCacheFreshFor(t *testing.T) {
 	t.Parallel()
 	container := stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media"))
-	store := cosmos.NewStore(container)
+	store := cosmos.NewStore(container, nil)
 	cache := cosmos.NewTitleCache(store, 10)
 	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 	cache.Now = func() time.Time { return now }

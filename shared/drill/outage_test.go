@@ -362,7 +362,7 @@ func newDrill(t *testing.T, node *stacktest.ElasticsearchNode) *drill {
 		defer cancel()
 		_, _ = poison.Delete(ctx, nil)
 	})
-	store := cosmos.NewStore(container)
+	store := cosmos.NewStore(container, nil)
 	return &drill{store: store, admin: admin, node: node, queue: queue, poison: poison, log: log,
 		dbName:  db.ID(),
 		indexer: &reindex.Indexer{ES: es, Alias: admin.WriteAlias, Titles: store, Logger: log}}

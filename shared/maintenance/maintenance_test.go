@@ -27,7 +27,7 @@ type env struct {
 
 func setup(t *testing.T, active, closed int) *env {
 	t.Helper()
-	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")))
+	store := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")), nil)
 	for i := range active + closed {
 		status := catalog.StatusActive
 		if i >= active {

@@ -32,10 +32,16 @@ type memTitles struct {
 	busy map[string]int
 	// overlap is set when one id was written concurrently.
 	overlap atomic.Bool
+	// outside is the outside writes log (replaceOutside) and outsideEpoch
+	// its epoch; outsideErr makes reading it fail.
+	outside      map[string]time.Time
+	outsideEpoch string
+	outsideErr   error
 }
 
 func newMemTitles() *memTitles {
-	return &memTitles{docs: map[string][]byte{}, etags: map[string]int{}, busy: map[string]int{}, deliveries: map[string]map[string]string{}, written: map[string]time.Time{}}
+	return &memTitles{docs: map[string][]byte{}, etags: map[string]int{}, busy: map[string]int{}, deliveries: map[string]map[string]string{}, written: map[string]time.Time{},
+		outside: map[string]time.Time{}, outsideEpoch: "epoch-1"}
 }
 
 func (m *memTitles) Get(_ context.Context, id string) (*catalog.Title, string, error) {
@@ -295,27 +301,31 @@ type pipelineMessage struct {
 	size        int
 }
 
-// Disturbed applies cosmos.Store.Disturbed's rule to the stored documents.
-func (m *memTitles) Disturbed(_ context.Context, supplier string, since time.Time) ([]string, error) {
+// WrittenOutside is cosmos.OutsideWrites in memory: the titles written by
+// replaceOutside at or after since, and the log's epoch.
+func (m *memTitles) WrittenOutside(_ context.Context, since time.Time) (string, []string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []string
-	for id, b := range m.docs {
-		if m.written[id].Before(since) {
-			continue
-		}
-		var t catalog.Title
-		if err := json.Unmarshal(b, &t); err != nil {
-			return nil, err
-		}
-		if _, ok := t.Identifiers.SupplierKeys[supplier]; !ok {
-			continue
-		}
-		if d, ok := m.deliveries[id][supplier]; !ok || !strings.HasSuffix(d, t.ContentHash) {
-			out = append(out, id)
+	if m.outsideErr != nil {
+		return "", nil, m.outsideErr
+	}
+	var ids []string
+	for id, at := range m.outside {
+		if !since.IsZero() && !at.Before(since) {
+			ids = append(ids, id)
 		}
 	}
-	return out, nil
+	return m.outsideEpoch, ids, nil
+}
+
+// replaceOutside writes t as an editor or a tool would (cosmos.Store.Replace):
+// recorded in the outside writes log first, no deliveries kept.
+func (m *memTitles) replaceOutside(ctx context.Context, t *catalog.Title, etag string) error {
+	m.mu.Lock()
+	m.outside[t.ID] = time.Now()
+	m.mu.Unlock()
+	_, err := m.ReplaceDelivered(ctx, t, nil, etag)
+	return err
 }
 
 // memManifests is blob.Manifests in memory: supplier → body and ETag.

@@ -16,29 +16,36 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/ingest"
 )
 
 // The ingest manifest lets a re-delivery skip the titles a supplier sent
 // unchanged without any per-title Cosmos read.
 //
-// One manifest per supplier records its last completed file: for each title
-// accepted from it, a 64-bit key of the title id and of the hash of the title
-// as delivered (normalised by the profile), plus the profile's hash, the
-// manifest code version and "since": when that file began, less a clock-skew
-// margin. On the next file of the supplier a title is known unchanged — no
-// fingerprint, no read, no write — when its delivered hash equals the
-// manifest's and Cosmos cannot show it disturbed since: one query per file
-// (Titles.Disturbed) lists the supplier's titles written after "since" by
-// anything but that supplier's ingestion (their deliveries fingerprint is
-// gone or no longer matches their content hash). Every other title takes the
-// fingerprint/read/merge path as before.
+// One manifest per supplier (by canonical name, catalog.SupplierName)
+// records its last completed file: for each title accepted from it, a
+// 64-bit key of the title id and of the hash of the title as delivered
+// (normalised by the profile), plus the profile's hash, the manifest code
+// version, "since" — when that file began, less a clock-skew margin — and
+// the epoch of the outside writes log (cosmos.OutsideWrites). On the next
+// file of the supplier a title is known unchanged — no fingerprint, no read,
+// no write — when its delivered hash equals the manifest's and the outside
+// writes log does not list it since "since": one point read per file
+// (Titles.WrittenOutside), made while the file is parsed. Every other title
+// takes the fingerprint/read/merge path as before.
 //
 // Why each case stays correct:
-//   - Edited by another path since (an editor, another supplier's file):
-//     Disturbed lists it. The contract for writers of the media container:
-//     anything but ingestion drops the deliveries field (writing a
-//     catalog.Title does), and ingestion keeps it consistent.
+//   - Only the supplier's own ingestion writes its titles through the
+//     pipeline: a title id derives from the supplier's canonical name and key
+//     (catalog.StableID), so another supplier's file never reaches it.
+//   - Written by anything else since (an editor, a tool, a repair): those
+//     writers go through cosmos.Store.Upsert/Replace, which record the title
+//     in the outside writes log before writing it, within a deadline shorter
+//     than the skew margin; the log lists it, and it is merged again.
+//   - The log no longer complete for "since" (it drops its oldest entries
+//     to stay small), unreadable, or replaced (another epoch: deleted and
+//     begun again): nothing is vouched for; the new manifest is built anew.
 //   - Edited by the same supplier's later file: that file replaced the
 //     manifest, so the entry compared is the one that file left.
 //   - Crash mid-file: Begin replaced the manifest by an "in progress" marker
@@ -55,8 +62,8 @@ import (
 //     (too large) get none either.
 //   - A title deleted from Cosmos (no code path deletes titles: they are
 //     closed or merged) is not recreated by an unchanged re-delivery while the
-//     manifest stands: whoever deletes a title by hand deletes the supplier's
-//     manifest too (see README).
+//     manifest stands: whoever deletes a title, or edits one by hand in the
+//     portal, deletes the supplier's manifest too (see README).
 //   - Hash truncation: a wrong skip needs two different deliveries of one
 //     title with equal 64-bit keys (2^-64 per title); colliding id keys in
 //     one manifest are dropped.
@@ -77,7 +84,7 @@ type Manifests interface {
 
 // manifestCode versions what a manifest entry vouches for: bump it when
 // Merge, Hash or the normalisation change what an unchanged delivery means.
-const manifestCode = 1
+const manifestCode = 2
 
 const (
 	manifestMagic = "MSM1\n"
@@ -95,8 +102,10 @@ type manifestHeader struct {
 	Profile     string `json:"profile"`
 	ProfileHash string `json:"profileHash"`
 	Since       int64  `json:"since"`
-	File        string `json:"file"`
-	Titles      int    `json:"titles"`
+	// OutsideEpoch is the epoch of the outside writes log the file read.
+	OutsideEpoch string `json:"outsideEpoch"`
+	File         string `json:"file"`
+	Titles       int    `json:"titles"`
 }
 
 type manifestEntry struct{ id, delivery uint64 }
@@ -110,11 +119,11 @@ type manifestRun struct {
 	header   manifestHeader
 	max      int
 
-	// ready is closed once prev and disturbed are final: the Disturbed
-	// query runs while the file is being parsed.
-	ready     chan struct{}
-	prev      []manifestEntry // sorted by id; nil when none can be trusted
-	disturbed map[string]bool
+	// ready is closed once prev, outside and header.OutsideEpoch are
+	// final: the outside writes log is read while the file is parsed.
+	ready   chan struct{}
+	prev    []manifestEntry // sorted by id; nil when none can be trusted
+	outside map[string]bool // titles written outside ingestion since prev
 
 	mu       sync.Mutex
 	entries  []manifestEntry
@@ -152,9 +161,9 @@ func (p *Pipeline) beginManifest(ctx context.Context, supplier, file string, pro
 		return nil
 	}
 	now := p.cfg.Now().UTC()
-	m := &manifestRun{store: p.cfg.Manifests, supplier: supplier, max: p.cfg.ManifestMaxTitles, ready: make(chan struct{}),
+	m := &manifestRun{store: p.cfg.Manifests, supplier: catalog.SupplierName(supplier), max: p.cfg.ManifestMaxTitles, ready: make(chan struct{}),
 		header: manifestHeader{Code: manifestCode, Profile: profile.Name, ProfileHash: profileHash(profile), Since: now.Add(-manifestSkew).Unix(), File: file}}
-	old, token, err := m.store.Begin(ctx, supplier, []byte(markerPrefix+now.Format(time.RFC3339)+"\n"))
+	old, token, err := m.store.Begin(ctx, m.supplier, []byte(markerPrefix+now.Format(time.RFC3339)+"\n"))
 	if err != nil {
 		log.Warn("ingest manifest unavailable: every title takes the full path", slog.String("error", err.Error()))
 		close(m.ready)
@@ -166,25 +175,38 @@ func (p *Pipeline) beginManifest(ctx context.Context, supplier, file string, pro
 		if err != nil || now.Sub(started) < manifestBusyStale {
 			log.Info("another file of the supplier is in progress: no manifest for this one")
 			m.token = ""
+			close(m.ready)
+			return m
 		}
-		close(m.ready)
-		return m
 	}
 	prev, h, ok := decodeManifest(old)
-	if !ok || h.Code != manifestCode || h.ProfileHash != m.header.ProfileHash || h.Profile != profile.Name {
-		close(m.ready)
-		return m
+	if !ok || h.Code != manifestCode || h.ProfileHash != m.header.ProfileHash || h.Profile != profile.Name || h.OutsideEpoch == "" {
+		prev = nil
 	}
+	// The log is read even without a previous manifest to check: the new
+	// one records its epoch.
 	go func() {
 		defer close(m.ready)
-		ids, err := p.titles.Disturbed(ctx, supplier, time.Unix(h.Since, 0))
+		var since time.Time
+		if prev != nil {
+			since = time.Unix(h.Since, 0)
+		}
+		epoch, ids, err := p.titles.WrittenOutside(ctx, since)
 		if err != nil {
-			log.Warn("ingest manifest not checked: every title takes the full path", slog.String("error", err.Error()))
+			log.Warn("outside writes log unavailable: every title takes the full path, no new manifest", slog.String("error", err.Error()))
 			return
 		}
-		m.disturbed = make(map[string]bool, len(ids))
+		m.header.OutsideEpoch = epoch
+		if prev == nil {
+			return
+		}
+		if epoch != h.OutsideEpoch {
+			log.Info("the outside writes log was begun again: the previous manifest is not trusted")
+			return
+		}
+		m.outside = make(map[string]bool, len(ids))
 		for _, id := range ids {
-			m.disturbed[id] = true
+			m.outside[id] = true
 		}
 		m.prev = prev
 	}()
@@ -192,13 +214,13 @@ func (p *Pipeline) beginManifest(ctx context.Context, supplier, file string, pro
 }
 
 // unchanged says the manifest vouches for id delivered with hash. It waits
-// for the Disturbed query.
+// for the outside writes log.
 func (m *manifestRun) unchanged(id, hash string) bool {
 	if m == nil {
 		return false
 	}
 	<-m.ready
-	if m.prev == nil || m.disturbed[id] {
+	if m.prev == nil || m.outside[id] {
 		return false
 	}
 	k := idKey(id)
@@ -229,9 +251,9 @@ func (m *manifestRun) commit(ctx context.Context, log *slog.Logger) {
 	if m == nil {
 		return
 	}
-	<-m.ready // the Disturbed query has ended (or was cancelled with the file)
+	<-m.ready // the log has been read (or the read was cancelled with the file)
 	var body []byte
-	if m.token != "" && !m.overflow {
+	if m.token != "" && !m.overflow && m.header.OutsideEpoch != "" {
 		body = encodeManifest(m.header, m.entries)
 	}
 	ok, err := m.store.Commit(ctx, m.supplier, m.token, body)

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,8 +89,8 @@ func TestManifestSkipsUnchangedRedelivery(t *testing.T) {
 }
 
 // TestManifestDoesNotHideOutsideEdits: a title changed by another path since
-// the manifest (an editor writing without deliveries) is merged again from
-// the delivery; the rest still comes from the manifest.
+// the manifest (an editor or a tool, recorded in the outside writes log) is
+// merged again from the delivery; the rest still comes from the manifest.
 func TestManifestDoesNotHideOutsideEdits(t *testing.T) {
 	r := newManifestRig(t, 0)
 	body := csvFile(t, 30, 0)
@@ -101,7 +102,7 @@ func TestManifestDoesNotHideOutsideEdits(t *testing.T) {
 	}
 	old.Name = "Edited elsewhere"
 	old.ContentHash = old.Hash()
-	if _, err := r.titles.memTitles.ReplaceDelivered(t.Context(), old, nil, etag); err != nil {
+	if err := r.titles.memTitles.replaceOutside(t.Context(), old, etag); err != nil {
 		t.Fatal(err)
 	}
 	w, _ := r.run(t, "a.csv", body)
@@ -215,10 +216,13 @@ func TestManifestTwoFilesAtOnce(t *testing.T) {
 	}
 }
 
-// TestManifestInvalidatedByProfileOrCode: a manifest whose profile hash or
-// code version differs from this run's is not trusted.
+// TestManifestInvalidatedByProfileOrCode: a manifest whose profile hash,
+// code version or outside writes epoch differs from this run's is not
+// trusted.
 func TestManifestInvalidatedByProfileOrCode(t *testing.T) {
-	for _, tamper := range []struct{ from, to string }{{`"profileHash":"`, `"profileHash":"x`}, {`"code":1`, `"code":0`}} {
+	for _, tamper := range []struct{ from, to string }{{`"profileHash":"`, `"profileHash":"x`}, {`"code":2`, `"code":0`},
+		// Another epoch: the outside writes log was deleted and begun again.
+		{`"outsideEpoch":"epoch-1"`, `"outsideEpoch":"epoch-0"`}} {
 		t.Run(tamper.from, func(t *testing.T) {
 			r := newManifestRig(t, 0)
 			body := csvFile(t, 10, 0)
@@ -257,5 +261,55 @@ func TestManifestBoundedAndRejectedRows(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(r.stored("acme")), "MSM1\n") {
 		t.Errorf("manifest = %.40q", r.stored("acme"))
+	}
+}
+
+// TestManifestWithoutOutsideLog: when the outside writes log cannot be read,
+// nothing is vouched for and no manifest is stored; once it can, the next
+// file builds one again.
+func TestManifestWithoutOutsideLog(t *testing.T) {
+	r := newManifestRig(t, 0)
+	body := csvFile(t, 20, 0)
+	r.run(t, "a.csv", body)
+	r.titles.memTitles.mu.Lock()
+	r.titles.memTitles.outsideErr = errors.New("injected: log unreadable")
+	r.titles.memTitles.mu.Unlock()
+	if w, lookups := r.run(t, "a.csv", body); w.UnchangedByManifest != 0 || w.Unchanged != 20 || lookups == 0 {
+		t.Errorf("log unreadable: %+v, %d lookups; want 20 unchanged through the full path", w, lookups)
+	}
+	if m := r.stored("acme"); m != nil {
+		t.Errorf("a manifest was stored without the log's epoch: %.80q", m)
+	}
+	r.titles.memTitles.mu.Lock()
+	r.titles.memTitles.outsideErr = nil
+	r.titles.memTitles.mu.Unlock()
+	r.run(t, "a.csv", body) // full path again, stores a manifest
+	if w, lookups := r.run(t, "a.csv", body); w.UnchangedByManifest != 20 || lookups != 0 {
+		t.Errorf("log back: %+v, %d lookups; want 20 unchanged by manifest", w, lookups)
+	}
+}
+
+// TestManifestSharedByFolderCase: drop folders that differ only in case are
+// one supplier (the same title ids), so they share one manifest: a delivery
+// through "ACME/" is never hidden by the manifest "acme/" left.
+func TestManifestSharedByFolderCase(t *testing.T) {
+	r := newManifestRig(t, 0)
+	first := csvFile(t, 10, 0)
+	var other bytes.Buffer
+	if _, err := gen.WriteCSV(&other, gen.Options{Seed: 8, Titles: 10}, ';', "windows-1252"); err != nil {
+		t.Fatal(err)
+	}
+	r.run(t, "a.csv", first)
+	res, err := r.p.Run(t.Context(), pipeline.File{Name: "ACME/b.csv", ETag: r.files.put(drop, "ACME/b.csv", other.Bytes())}, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := res.Report.Writes; w.Updated != 10 {
+		t.Fatalf("other content through ACME/: %+v, want the 10 titles updated", w)
+	}
+	// Some titles are restored (Updated); the merge keeps others as they
+	// are (dated measurements accumulate): none may be skipped unread.
+	if w, _ := r.run(t, "a.csv", first); w.Updated == 0 || w.UnchangedByManifest != 0 {
+		t.Errorf("first content again through acme/: %+v, want titles restored and none skipped by manifest", w)
 	}
 }

@@ -90,9 +90,10 @@ type Titles interface {
 	// replaces it if its ETag is still ifMatch; both store deliveries beside it.
 	CreateDelivered(ctx context.Context, t *catalog.Title, deliveries map[string]string) (string, error)
 	ReplaceDelivered(ctx context.Context, t *catalog.Title, deliveries map[string]string, ifMatch string) (string, error)
-	// Disturbed lists the supplier's titles written at or after since by
-	// anything but that supplier's ingestion (see manifest.go).
-	Disturbed(ctx context.Context, supplier string, since time.Time) ([]string, error)
+	// WrittenOutside returns the epoch of the log of titles written by
+	// anything but ingestion and the titles it lists at or after since (none
+	// asked for with a zero since); see manifest.go and cosmos.OutsideWrites.
+	WrittenOutside(ctx context.Context, since time.Time) (epoch string, ids []string, err error)
 }
 
 // Changes stores change records (cosmos.Changes); Put is idempotent per

@@ -243,8 +243,8 @@ func (d *discardTitles) ReplaceDelivered(ctx context.Context, t *catalog.Title, 
 	return d.CreateDelivered(ctx, t, deliveries)
 }
 
-func (d *discardTitles) Disturbed(context.Context, string, time.Time) ([]string, error) {
-	return nil, nil
+func (d *discardTitles) WrittenOutside(context.Context, time.Time) (string, []string, error) {
+	return "epoch", nil, nil
 }
 
 type discardChanges struct{ puts atomic.Int64 }

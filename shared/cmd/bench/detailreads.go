@@ -22,7 +22,7 @@ import (
 // the whole route. Latency here is from call to return, with no arrival
 // schedule: it shows what each path costs, not queueing.
 func pairedReads(ctx context.Context, container *azcosmos.ContainerClient, label string, ids []string, rounds int) []loadtest.Result {
-	store := cosmos.NewStore(container)
+	store := cosmos.NewStore(container, nil)
 	cache := cosmos.NewTitleCache(store, len(ids))
 	paths := []struct {
 		name string

@@ -168,7 +168,7 @@ func realMain(ctx context.Context, args []string) error {
 			return err
 		}
 		container, _ = db.NewContainer("media")
-		store = cosmos.NewStore(container)
+		store = cosmos.NewStore(container, nil)
 		for _, t := range titles[:min(o.detailTitles, len(titles))] {
 			ct := toTitle(t)
 			if _, err := store.Upsert(ctx, ct); err != nil {

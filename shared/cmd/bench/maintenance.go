@@ -117,7 +117,7 @@ func maintenanceMain(ctx context.Context, args []string) error {
 		}
 	}
 	media, _ := db.NewContainer("media")
-	store := cosmos.NewStore(media)
+	store := cosmos.NewStore(media, nil)
 	indexer := &reindex.Indexer{ES: es, Alias: admin.WriteAlias, Titles: store, Logger: quiet}
 	rebuilder := &maintenance.Rebuilder{Admin: admin, Titles: store, Catchup: indexer, Logger: quiet, Keep: 3}
 

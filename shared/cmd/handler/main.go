@@ -163,8 +163,15 @@ func realMain(ctx context.Context) error {
 			return err
 		},
 	})
-	store := cosmos.NewStore(mediaContainer)
-	ingester, err := newIngester(cfg, db, storage, logger)
+	// Titles written outside ingestion are logged in the maintenance
+	// container, so that the ingest manifest never vouches for them.
+	maintenanceContainer, err := db.NewContainer(cfg.Maintenance.LeaseContainer)
+	if err != nil {
+		return fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Maintenance.LeaseContainer, err)
+	}
+	outside := cosmos.NewOutsideWrites(maintenanceContainer)
+	store := cosmos.NewStore(mediaContainer, outside)
+	ingester, err := newIngester(cfg, db, storage, outside, logger)
 	if err != nil {
 		return err
 	}
@@ -180,11 +187,7 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	quotaContainer, err := db.NewContainer(cfg.Maintenance.LeaseContainer)
-	if err != nil {
-		return fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Maintenance.LeaseContainer, err)
-	}
-	limiter := quota.New(limits, cosmos.NewQuotaLedger(quotaContainer), time.Now)
+	limiter := quota.New(limits, cosmos.NewQuotaLedger(maintenanceContainer), time.Now)
 	limiter.Logger = logger
 	b2bLimiter := func(ctx context.Context, clientID string) (app.Admission, error) {
 		d, err := limiter.Allow(ctx, clientID)
@@ -271,7 +274,7 @@ func changesFeed(c *cosmos.Changes) app.ChangeFeed {
 
 // newIngester builds the IngestSupplierFile pipeline over the media and
 // changes containers and the storage account.
-func newIngester(cfg *config.Config, db *azcosmos.DatabaseClient, storage *blob.Clients, logger *slog.Logger) (*pipeline.Pipeline, error) {
+func newIngester(cfg *config.Config, db *azcosmos.DatabaseClient, storage *blob.Clients, outside *cosmos.OutsideWrites, logger *slog.Logger) (*pipeline.Pipeline, error) {
 	media, err := db.NewContainer(cfg.Cosmos.Container)
 	if err != nil {
 		return nil, fmt.Errorf("cosmos NewContainer(%s): %w", cfg.Cosmos.Container, err)
@@ -286,7 +289,7 @@ func newIngester(cfg *config.Config, db *azcosmos.DatabaseClient, storage *blob.
 		Writers:          cfg.Cosmos.IngestWriters,
 		Reindex:          blob.NewMessages(storage.Queue.NewQueueClient(cfg.Storage.ReindexQueue)),
 		Manifests:        blob.NewManifests(storage.Blob, cfg.Storage.ReportsContainer, "_manifests/"),
-	}, cosmos.NewStore(media), cosmos.NewChanges(changes), blob.NewFiles(storage.Blob), logger)
+	}, cosmos.NewStore(media, outside), cosmos.NewChanges(changes), blob.NewFiles(storage.Blob), logger)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline.New: %w", err)
 	}
