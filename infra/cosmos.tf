@@ -117,8 +117,10 @@ resource "azurerm_cosmosdb_sql_container" "changes" {
 }
 
 # Leases of the maintenance jobs, so the nightly timer and a manual run never
-# overlap (shared/cosmos/lease.go), and the B2B daily quota counts, one small
-# document per client and day (shared/cosmos/quota.go).
+# overlap (shared/cosmos/lease.go), the B2B daily quota counts, one small
+# document per client and day (shared/cosmos/quota.go), and the log of titles
+# written outside ingestion that the ingest manifest checks, one document
+# (shared/cosmos/outside.go).
 resource "azurerm_cosmosdb_sql_container" "maintenance" {
   name                  = "maintenance" # MAINTENANCE_LEASE_CONTAINER
   resource_group_name   = azurerm_resource_group.main.name

@@ -14,7 +14,8 @@
 //     ingest.Parse with the supplier's profile (suppliers.json) and Limits.
 //  3. The supplier's ingest manifest (manifest.go) is claimed: titles
 //     delivered exactly as in the supplier's last completed file, and not
-//     disturbed since by another writer (one Cosmos query per file), are
+//     written since by anything but ingestion (the outside writes log, one
+//     point read per file), are
 //     skipped with no lookup at all (the fast re-delivery path). The other
 //     valid titles are looked up in batches of 500 (one query each, a few
 //     in flight): a title whose stored delivery fingerprint for this
