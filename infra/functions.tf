@@ -22,12 +22,13 @@ locals {
     SHUTDOWN_TIMEOUT = "20s"
     HEALTH_TIMEOUT   = "2s"
 
-    COSMOS_ENDPOINT    = azurerm_cosmosdb_account.main.endpoint
-    COSMOS_DATABASE    = azurerm_cosmosdb_sql_database.main.name
-    COSMOS_CONTAINER   = azurerm_cosmosdb_sql_container.media.name
-    CHANGES_CONTAINER  = azurerm_cosmosdb_sql_container.changes.name
-    COSMOS_MAX_RETRIES = "9"
-    INGEST_WRITERS     = "16"
+    COSMOS_ENDPOINT      = azurerm_cosmosdb_account.main.endpoint
+    COSMOS_DATABASE      = azurerm_cosmosdb_sql_database.main.name
+    COSMOS_CONTAINER     = azurerm_cosmosdb_sql_container.media.name
+    CHANGES_CONTAINER    = azurerm_cosmosdb_sql_container.changes.name
+    COSMOS_MAX_RETRIES   = "9"
+    INGEST_WRITERS       = "16"
+    INGEST_IN_FLIGHT_MIB = "20"
 
     # GetMedia: decoded titles cached per instance, revalidated by ETag; a
     # title confirmed less than 5 s ago is served without a round trip.

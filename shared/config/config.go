@@ -68,6 +68,10 @@ type Cosmos struct {
 	DetailFreshFor time.Duration `env:"DETAIL_FRESH_FOR" default:"5s"`
 	// IngestWriters is how many titles one ingestion writes concurrently.
 	IngestWriters int `env:"INGEST_WRITERS" default:"16"`
+	// IngestInFlightMiB bounds the parsed titles one ingestion holds
+	// between parsing and writing (pipeline.Config.InFlightBytes), so an
+	// instance's memory does not follow the file size.
+	IngestInFlightMiB int `env:"INGEST_IN_FLIGHT_MIB" default:"20"`
 }
 
 // Maintenance configures the NightlyMaintenance job. Retention days match the
@@ -287,6 +291,9 @@ func (c *Config) validate() []error {
 	}
 	if d := c.Cosmos.DetailFreshFor; d < 0 || d > time.Minute {
 		errs = append(errs, fmt.Errorf("DETAIL_FRESH_FOR=%s: want 0 to 1m (the detail route's max-age is 60 s)", d))
+	}
+	if c.Cosmos.IngestInFlightMiB < 1 || c.Cosmos.IngestInFlightMiB > 1024 {
+		errs = append(errs, fmt.Errorf("INGEST_IN_FLIGHT_MIB=%d: want 1 to 1024", c.Cosmos.IngestInFlightMiB))
 	}
 	if c.Cosmos.IngestWriters < 1 || c.Cosmos.IngestWriters > 256 {
 		errs = append(errs, fmt.Errorf("INGEST_WRITERS=%d: want 1 to 256", c.Cosmos.IngestWriters))

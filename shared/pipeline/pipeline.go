@@ -162,7 +162,19 @@ type Config struct {
 	// ManifestMaxTitles bounds the titles of a file that gets a manifest
 	// (default 100,000: 1.6 MB held while the file is ingested).
 	ManifestMaxTitles int
+	// InFlightBytes bounds, by catalog.Title.SizeBound, the parsed titles
+	// held between the parser and the writers (default DefaultInFlightBytes;
+	// write.go, titleBudget).
+	InFlightBytes int
 }
+
+// DefaultInFlightBytes holds about 1,600 titles of the usual size (13 KB
+// by SizeBound, some 6 KB of heap): the batch being filled and two more
+// being looked up or written, so a lookup still overlaps the writes, while
+// the parser runs ahead of the writers by about 10 MB of heap at most.
+// Where lookups are slow (the local emulator scans its container per
+// query) more lets them overlap further, at the cost of memory.
+const DefaultInFlightBytes = 20 << 20
 
 // Pipeline ingests supplier files. It is safe for concurrent use.
 type Pipeline struct {
@@ -202,6 +214,9 @@ func New(cfg Config, titles Titles, changes Changes, files Files, log *slog.Logg
 	}
 	if cfg.ManifestMaxTitles <= 0 {
 		cfg.ManifestMaxTitles = 100_000
+	}
+	if cfg.InFlightBytes <= 0 {
+		cfg.InFlightBytes = DefaultInFlightBytes
 	}
 	if cfg.MessageBytes <= 0 || cfg.MessageBytes > MaxMessageBytes {
 		cfg.MessageBytes = MaxMessageBytes

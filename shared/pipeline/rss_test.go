@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -264,4 +265,51 @@ func (q *discardQueue) Send(_ context.Context, body []byte) error {
 	q.messages.Add(1)
 	q.bytes.Add(int64(len(body)))
 	return nil
+}
+
+// TestTitlesLargerThanABatchAllows ingests titles so large (400 ad formats
+// each) that a prefetch batch of them would not fit in the bytes the
+// pipeline holds in flight (4 MiB here): batches are cut short by bytes, the
+// parser waits for the writers, and every title is still written once, with
+// no deadlock (which the deadline would turn into a failure).
+func TestTitlesLargerThanABatchAllows(t *testing.T) {
+	const titles, formats = 150, 400
+	var sample bytes.Buffer
+	if _, err := gen.WriteCSV(&sample, gen.Options{Seed: 1, Titles: 1}, ';', "utf-8"); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(sample.String(), "\n")
+	header, row := strings.Split(strings.TrimSpace(lines[0]), ";"), strings.Split(strings.TrimSpace(lines[1]), ";")
+	keyCol, formatCol := slices.Index(header, "key"), slices.Index(header, "format")
+	if keyCol < 0 || formatCol < 0 || len(row) != len(header) || strings.Contains(lines[1], `"`) {
+		t.Fatalf("unexpected generated CSV: %q / %q", lines[0], lines[1])
+	}
+	var file bytes.Buffer
+	file.WriteString(lines[0] + "\n")
+	for i := range titles {
+		for j := range formats {
+			row[keyCol], row[formatCol] = fmt.Sprintf("BIG%04d", i), fmt.Sprintf("Format %d", j)
+			file.WriteString(strings.Join(row, ";") + "\n")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(path, file.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, changes, queue := &discardTitles{}, &discardChanges{}, &discardQueue{}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: queue,
+		Profiles: &pipeline.Profiles{Default: "generic"}, InFlightBytes: 4 << 20}, store, changes, &diskFiles{path: path, reports: map[string][]byte{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute) // a deadlock fails instead of hanging
+	defer cancel()
+	res, err := p.Run(ctx, pipeline.File{Name: "bench/big.csv", ETag: `"0x1"`}, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := res.Report; rep.Verdict != ingest.Accepted || rep.Titles != titles || rep.AcceptedRows != titles*formats || store.writes.Load() != titles {
+		t.Errorf("verdict %s (%s), %d titles, %d rows accepted, %d written; want %d titles of %d rows each, all written",
+			rep.Verdict, rep.FileError, rep.Titles, rep.AcceptedRows, store.writes.Load(), titles, formats)
+	}
 }

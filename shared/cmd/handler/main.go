@@ -287,6 +287,7 @@ func newIngester(cfg *config.Config, db *azcosmos.DatabaseClient, storage *blob.
 		DropContainer:    cfg.Storage.SupplierContainer,
 		ReportsContainer: cfg.Storage.ReportsContainer,
 		Writers:          cfg.Cosmos.IngestWriters,
+		InFlightBytes:    cfg.Cosmos.IngestInFlightMiB << 20,
 		Reindex:          blob.NewMessages(storage.Queue.NewQueueClient(cfg.Storage.ReindexQueue)),
 		Manifests:        blob.NewManifests(storage.Blob, cfg.Storage.ReportsContainer, "_manifests/"),
 	}, cosmos.NewStore(media, outside), cosmos.NewChanges(changes), blob.NewFiles(storage.Blob), logger)
