@@ -17,79 +17,28 @@ import (
 // Ingestion keeps, beside each title, a "deliveries" object: per supplier,
 // the fingerprint of that supplier's last delivery that was written
 // ("<hash of the delivered title>:<contentHash after the write>"). A
-// re-delivered unchanged title is then recognised from a small projection
-// (Fingerprints) without reading the document. Writers that do not know the
-// field (catalog.Title has none) drop it, which only turns the shortcut off
-// for that title until its next ingested change. Those writers go through
-// Store.Upsert and Store.Replace, which record the title in the outside
-// writes log (outside.go) before writing it.
+// re-delivered unchanged title is then recognised without merging it.
+// Writers that do not know the field (catalog.Title has none) drop it, which
+// only turns the shortcut off for that title until its next ingested
+// change. Those writers go through Store.Upsert and Store.Replace, which
+// record the title in the outside writes log (outside.go) before writing it.
 
-// Fingerprints returns, for the ids that have a document, its content hash
-// and its deliveries, in one query (an indexed equality on id, fanned out
-// to the partitions; the local emulator has no ReadMany).
-func (s *Store) Fingerprints(ctx context.Context, ids []string) (contentHashes map[string]string, deliveries map[string]map[string]string, err error) {
-	defer apperr.Wrap(&err, "cosmos.Fingerprints(%d ids)", len(ids))
-	contentHashes = make(map[string]string, len(ids))
-	deliveries = make(map[string]map[string]string, len(ids))
-	err = s.query(ctx, "SELECT c.id, c.contentHash, c.deliveries FROM c WHERE ARRAY_CONTAINS(@ids, c.id)", ids, func(item []byte) error {
-		var row struct {
-			ID          string            `json:"id"`
-			ContentHash string            `json:"contentHash"`
-			Deliveries  map[string]string `json:"deliveries"`
-		}
-		if err := json.Unmarshal(item, &row); err != nil {
-			return fmt.Errorf("decoding fingerprint: %w", err)
-		}
-		contentHashes[row.ID] = row.ContentHash
-		if row.Deliveries != nil {
-			deliveries[row.ID] = row.Deliveries
-		}
-		return nil
-	})
-	return contentHashes, deliveries, err
-}
-
-// GetMany reads the titles with the given ids (at most a few hundred) in
-// one query, with their ETags; ids without a document are absent.
-func (s *Store) GetMany(ctx context.Context, ids []string) (titles map[string]*catalog.Title, etags map[string]string, err error) {
-	defer apperr.Wrap(&err, "cosmos.GetMany(%d ids)", len(ids))
-	titles = make(map[string]*catalog.Title, len(ids))
-	etags = make(map[string]string, len(ids))
-	err = s.query(ctx, "SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.id)", ids, func(item []byte) error {
-		var t catalog.Title
-		if err := json.Unmarshal(item, &t); err != nil {
-			return fmt.Errorf("decoding title: %w", err)
-		}
-		var sys struct {
-			ETag string `json:"_etag"`
-		}
-		if err := json.Unmarshal(item, &sys); err != nil {
-			return fmt.Errorf("decoding _etag: %w", err)
-		}
-		titles[t.ID], etags[t.ID] = &t, sys.ETag
-		return nil
-	})
-	return titles, etags, err
-}
-
-func (s *Store) query(ctx context.Context, q string, ids []string, fn func([]byte) error) error {
-	if len(ids) == 0 {
-		return nil
+// GetDelivered is a point read of a title with its ETag and its
+// deliveries (nil when it has none).
+func (s *Store) GetDelivered(ctx context.Context, id string) (_ *catalog.Title, etag string, deliveries map[string]string, err error) {
+	defer apperr.Wrap(&err, "cosmos.GetDelivered(%q)", id)
+	res, err := s.container.ReadItem(ctx, azcosmos.NewPartitionKeyString(id), id, nil)
+	if err != nil {
+		return nil, "", nil, translate(err)
 	}
-	pager := s.container.NewQueryItemsPager(q, azcosmos.NewPartitionKey(),
-		&azcosmos.QueryOptions{QueryParameters: []azcosmos.QueryParameter{{Name: "@ids", Value: ids}}, PageSizeHint: int32(len(ids))})
-	for pager.More() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return translate(err)
-		}
-		for _, item := range page.Items {
-			if err := fn(item); err != nil {
-				return err
-			}
-		}
+	var doc struct {
+		catalog.Title
+		Deliveries map[string]string `json:"deliveries"`
 	}
-	return nil
+	if err := json.Unmarshal(res.Value, &doc); err != nil {
+		return nil, "", nil, fmt.Errorf("decoding title: %w", err)
+	}
+	return &doc.Title, string(res.ETag), doc.Deliveries, nil
 }
 
 // CreateDelivered writes t with its deliveries only if no document has its

@@ -13,8 +13,8 @@ import (
 )
 
 // TestIngestionReadsAndWrites runs the ingestion methods against the local
-// Cosmos: conditional create and replace with deliveries, the fingerprint
-// projection and the batched read.
+// Cosmos: conditional create and replace with deliveries, and the point
+// read that returns them.
 func TestIngestionReadsAndWrites(t *testing.T) {
 	ctx := t.Context()
 	s := cosmos.NewStore(stacktest.CosmosContainer(t, cosmos.MediaContainerProperties("media")), nil)
@@ -32,23 +32,15 @@ func TestIngestionReadsAndWrites(t *testing.T) {
 		t.Errorf("creating an existing title: %v, want Conflict", err)
 	}
 
-	hashes, deliveries, err := s.Fingerprints(ctx, []string{a.ID, b.ID, "missing"})
-	if err != nil {
-		t.Fatal(err)
+	got, etag, deliveries, err := s.GetDelivered(ctx, a.ID)
+	if err != nil || got.Name != "Alpha" || got.ContentHash != "h1" || etag != etagA || deliveries["acme"] != "d1:h1" {
+		t.Errorf("GetDelivered(A) = %+v, etag %q (want %q), deliveries %v, %v", got, etag, etagA, deliveries, err)
 	}
-	if len(hashes) != 2 || hashes[a.ID] != "h1" || hashes[b.ID] != "h2" {
-		t.Errorf("content hashes = %v", hashes)
+	if _, _, deliveries, err := s.GetDelivered(ctx, b.ID); err != nil || deliveries != nil {
+		t.Errorf("GetDelivered(B) deliveries = %v, %v; want none", deliveries, err)
 	}
-	if deliveries[a.ID]["acme"] != "d1:h1" || deliveries[b.ID] != nil {
-		t.Errorf("deliveries = %v", deliveries)
-	}
-
-	titles, etags, err := s.GetMany(ctx, []string{a.ID, b.ID, "missing"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(titles) != 2 || titles[a.ID].Name != "Alpha" || etags[a.ID] != etagA {
-		t.Errorf("GetMany = %d titles, A %+v etag %q (want %q)", len(titles), titles[a.ID], etags[a.ID], etagA)
+	if _, _, _, err := s.GetDelivered(ctx, "missing"); !errors.Is(err, apperr.NotFound) {
+		t.Errorf("GetDelivered(missing) = %v, want NotFound", err)
 	}
 
 	a.Name, a.ContentHash, a.Version = "Alpha 2", "h3", 2
@@ -58,13 +50,9 @@ func TestIngestionReadsAndWrites(t *testing.T) {
 	if _, err := s.ReplaceDelivered(ctx, a, nil, etagA); !errors.Is(err, apperr.Conflict) {
 		t.Errorf("replace with a stale ETag: %v, want Conflict", err)
 	}
-	got, _, err := s.Get(ctx, a.ID)
-	if err != nil || got.Name != "Alpha 2" {
-		t.Errorf("Get = %+v, %v", got, err)
-	}
-	_, deliveries, _ = s.Fingerprints(ctx, []string{a.ID})
-	if deliveries[a.ID]["acme"] != "d2:h3" {
-		t.Errorf("deliveries after replace = %v", deliveries)
+	got, _, deliveries, err = s.GetDelivered(ctx, a.ID)
+	if err != nil || got.Name != "Alpha 2" || deliveries["acme"] != "d2:h3" {
+		t.Errorf("after replace: %+v, deliveries %v, %v", got, deliveries, err)
 	}
 
 	cc := stacktest.CosmosContainer(t, cosmos.ChangesContainerProperties("changes"))

@@ -225,36 +225,14 @@ func (f *memFiles) DeleteVersion(_ context.Context, container, name, etag string
 	return nil
 }
 
-func (m *memTitles) GetMany(ctx context.Context, ids []string) (map[string]*catalog.Title, map[string]string, error) {
-	titles, etags := map[string]*catalog.Title{}, map[string]string{}
-	for _, id := range ids {
-		t, etag, err := m.Get(ctx, id)
-		if err == nil {
-			titles[id], etags[id] = t, etag
-		}
+func (m *memTitles) GetDelivered(ctx context.Context, id string) (*catalog.Title, string, map[string]string, error) {
+	t, etag, err := m.Get(ctx, id)
+	if err != nil {
+		return nil, "", nil, err
 	}
-	return titles, etags, nil
-}
-
-func (m *memTitles) Fingerprints(_ context.Context, ids []string) (map[string]string, map[string]map[string]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	hashes, deliveries := map[string]string{}, map[string]map[string]string{}
-	for _, id := range ids {
-		b, ok := m.docs[id]
-		if !ok {
-			continue
-		}
-		var t catalog.Title
-		if err := json.Unmarshal(b, &t); err != nil {
-			return nil, nil, err
-		}
-		hashes[id] = t.ContentHash
-		if d := m.deliveries[id]; d != nil {
-			deliveries[id] = maps.Clone(d)
-		}
-	}
-	return hashes, deliveries, nil
+	return t, etag, maps.Clone(m.deliveries[id]), nil
 }
 
 // memQueue holds the reindex messages sent, as the queue would.

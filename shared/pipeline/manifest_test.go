@@ -18,17 +18,12 @@ import (
 // lookupCounter counts every Cosmos lookup the pipeline makes per title.
 type lookupCounter struct {
 	*memTitles
-	fingerprinted, read atomic.Int64
+	read atomic.Int64
 }
 
-func (c *lookupCounter) Fingerprints(ctx context.Context, ids []string) (map[string]string, map[string]map[string]string, error) {
-	c.fingerprinted.Add(int64(len(ids)))
-	return c.memTitles.Fingerprints(ctx, ids)
-}
-
-func (c *lookupCounter) GetMany(ctx context.Context, ids []string) (map[string]*catalog.Title, map[string]string, error) {
-	c.read.Add(int64(len(ids)))
-	return c.memTitles.GetMany(ctx, ids)
+func (c *lookupCounter) GetDelivered(ctx context.Context, id string) (*catalog.Title, string, map[string]string, error) {
+	c.read.Add(1)
+	return c.memTitles.GetDelivered(ctx, id)
 }
 
 func (c *lookupCounter) Get(ctx context.Context, id string) (*catalog.Title, string, error) {
@@ -59,12 +54,12 @@ func newManifestRig(t *testing.T, maxTitles int) *manifestRig {
 // Cosmos lookups it made.
 func (r *manifestRig) run(t *testing.T, name string, body []byte) (pipeline.Writes, int64) {
 	t.Helper()
-	before := r.titles.fingerprinted.Load() + r.titles.read.Load()
+	before := r.titles.read.Load()
 	res, err := r.p.Run(t.Context(), pipeline.File{Name: "acme/" + name, ETag: r.files.put(drop, "acme/"+name, body)}, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res.Report.Writes, r.titles.fingerprinted.Load() + r.titles.read.Load() - before
+	return res.Report.Writes, r.titles.read.Load() - before
 }
 
 func (r *manifestRig) stored(supplier string) []byte {

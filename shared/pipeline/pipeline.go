@@ -15,13 +15,12 @@
 //  3. The supplier's ingest manifest (manifest.go) is claimed: titles
 //     delivered exactly as in the supplier's last completed file, and not
 //     written since by anything but ingestion (the outside writes log, one
-//     point read per file), are
-//     skipped with no lookup at all (the fast re-delivery path). The other
-//     valid titles are looked up in batches of 500 (one query each, a few
-//     in flight): a title whose stored delivery fingerprint for this
-//     supplier equals the delivered title's hash, with the document's
-//     content unchanged since, is skipped without reading it; new titles
-//     need no read; the others are read in one query per batch. Titles then go, in file order, to a small worker
+//     point read per file), are skipped with no lookup at all (the fast
+//     re-delivery path). The other valid titles are read by id, in batches
+//     of 500 (point reads, a few batches in flight, bounded by the bytes
+//     the parsed titles hold): a stored title whose delivery fingerprint
+//     for this supplier shows this delivery written onto its current
+//     content is skipped without a merge. Titles then go, in file order, to a small worker
 //     pool keyed by title id, so one id is never written concurrently:
 //     stored document → catalog.Merge → skip when the content hash is unchanged →
 //     catalog.CheckSize → change record (upsert, id <title>:<version>) →
@@ -80,13 +79,9 @@ import (
 // anything else is an infrastructure failure.
 type Titles interface {
 	Get(ctx context.Context, id string) (*catalog.Title, string, error)
-	// GetMany reads many titles with their ETags in one round trip; a
-	// missing id is absent from the maps.
-	GetMany(ctx context.Context, ids []string) (map[string]*catalog.Title, map[string]string, error)
-	// Fingerprints returns, for the ids that have a document, its content
-	// hash and its deliveries (supplier → delivery fingerprint), without
-	// reading the documents.
-	Fingerprints(ctx context.Context, ids []string) (map[string]string, map[string]map[string]string, error)
+	// GetDelivered reads a title with its ETag and its deliveries
+	// (supplier → delivery fingerprint); NotFound when there is none.
+	GetDelivered(ctx context.Context, id string) (*catalog.Title, string, map[string]string, error)
 	// CreateDelivered creates t (Conflict if it exists) and ReplaceDelivered
 	// replaces it if its ETag is still ifMatch; both store deliveries beside it.
 	CreateDelivered(ctx context.Context, t *catalog.Title, deliveries map[string]string) (string, error)

@@ -221,12 +221,8 @@ func (d *discardTitles) Get(_ context.Context, id string) (*catalog.Title, strin
 	return nil, "", fmt.Errorf("%w: %s", apperr.NotFound, id)
 }
 
-func (d *discardTitles) GetMany(context.Context, []string) (map[string]*catalog.Title, map[string]string, error) {
-	return map[string]*catalog.Title{}, map[string]string{}, nil
-}
-
-func (d *discardTitles) Fingerprints(context.Context, []string) (map[string]string, map[string]map[string]string, error) {
-	return map[string]string{}, map[string]map[string]string{}, nil
+func (d *discardTitles) GetDelivered(_ context.Context, id string) (*catalog.Title, string, map[string]string, error) {
+	return nil, "", nil, fmt.Errorf("%w: %s", apperr.NotFound, id)
 }
 
 func (d *discardTitles) CreateDelivered(_ context.Context, t *catalog.Title, deliveries map[string]string) (string, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,24 +139,23 @@ func TestReindexQueueDownFailsBeforeTheReport(t *testing.T) {
 }
 
 // gatedTitles holds the first write of one id until the batch holding that
-// id's second occurrence in the file has been prefetched: the earlier write
-// then lands after the later prefetch, the case a stale shortcut would get
-// wrong.
+// id's second occurrence in the file is being prefetched (the lookup of
+// after, a title of that batch): the earlier write then lands after the
+// later prefetch, the case a stale shortcut would get wrong.
 type gatedTitles struct {
 	*memTitles
-	id       string
-	armed    atomic.Bool
-	lookups  atomic.Int32
-	release  chan struct{}
-	once     sync.Once
-	heldOnce sync.Once
+	id, after string
+	armed     atomic.Bool
+	release   chan struct{}
+	once      sync.Once
+	heldOnce  sync.Once
 }
 
-func (g *gatedTitles) Fingerprints(ctx context.Context, ids []string) (map[string]string, map[string]map[string]string, error) {
-	if g.armed.Load() && slices.Contains(ids, g.id) && g.lookups.Add(1) == 2 {
+func (g *gatedTitles) GetDelivered(ctx context.Context, id string) (*catalog.Title, string, map[string]string, error) {
+	if g.armed.Load() && id == g.after {
 		g.once.Do(func() { close(g.release) })
 	}
-	return g.memTitles.Fingerprints(ctx, ids)
+	return g.memTitles.GetDelivered(ctx, id)
 }
 
 func (g *gatedTitles) ReplaceDelivered(ctx context.Context, t *catalog.Title, d map[string]string, ifMatch string) (string, error) {
@@ -184,7 +182,9 @@ func TestRepeatedKeyInFlightIsNotShortcut(t *testing.T) {
 		fmt.Fprintf(&b, "f-%d;Filler %d;print;daily\n", i, i)
 	}
 	b.WriteString("k-1;Second Name;print;daily\n")
-	titles := &gatedTitles{memTitles: newMemTitles(), id: catalog.StableID("acme", "k-1"), release: make(chan struct{})}
+	// Batches of 500: the second k-1 comes in the third, with f-1199.
+	titles := &gatedTitles{memTitles: newMemTitles(), id: catalog.StableID("acme", "k-1"), after: catalog.StableID("acme", "f-1199"),
+		release: make(chan struct{})}
 	files := newMemFiles()
 	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{}}, titles, &memChanges{}, files, nil)
 	if err != nil {

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/ingest"
@@ -512,9 +514,9 @@ func (p *Pipeline) write(ctx context.Context, it item, received, now time.Time) 
 }
 
 // Prefetch sizing: titles are looked up prefetchBatch at a time, with up to
-// prefetchers batches in flight. Larger batches mean fewer queries (each
-// fans out to every partition; the local emulator even scans the whole
-// container per query) but more titles held in memory.
+// prefetchers batches in flight and lookupsPerBatch point reads at once in
+// each: enough to keep the writers fed, few enough to leave the container's
+// throughput to the writes.
 //
 // Config.InFlightBytes bounds, by titleWeight, every parsed title not yet
 // written: the batch being filled, the batches being prefetched or
@@ -522,7 +524,8 @@ func (p *Pipeline) write(ctx context.Context, it item, received, now time.Time) 
 // the titles' size.
 const (
 	prefetchBatch = 500
-	prefetchers   = 4
+	prefetchers     = 4
+	lookupsPerBatch = 16
 )
 
 // batch is one prefetch: parsed titles in file order and what is stored.
@@ -547,8 +550,13 @@ type batch struct {
 }
 
 // prefetch fills b: titles the supplier's manifest vouches for are skipped
-// outright; fingerprints for the other ids, then the full documents of the
-// existing titles that the fingerprints cannot prove unchanged.
+// outright; the others are read by id (point reads, lookupsPerBatch at a
+// time; a new title's read is a cheap 404), and a stored title whose
+// delivery fingerprint shows this very delivery written onto its current
+// content is skipped without a merge. Point reads, not a query of many ids:
+// a query fans out to every partition, and the local emulator scans the
+// whole container for each, which made a first ingest quadratic in the
+// container size.
 func (p *Pipeline) prefetch(ctx context.Context, supplier string, man *manifestRun, b *batch) error {
 	var ids []string
 	b.delivery = make([]string, len(b.items))
@@ -558,41 +566,49 @@ func (p *Pipeline) prefetch(ctx context.Context, supplier string, man *manifestR
 		t := it.Title
 		t.Measurements = slices.Clone(t.Measurements) // Hash must not see Merge's edits
 		b.delivery[i] = t.Hash()
-		if !b.repeat[i] && man.unchanged(it.Title.ID, b.delivery[i]) {
+		switch {
+		case b.repeat[i]:
+			// Read by its writer, after the earlier occurrence is written.
+		case man.unchanged(it.Title.ID, b.delivery[i]):
 			b.skip[i], b.byManifest[i] = true, true
-			continue
+		default:
+			ids = append(ids, it.Title.ID)
 		}
-		ids = append(ids, it.Title.ID)
 	}
-	b.titles, b.etags = map[string]*catalog.Title{}, map[string]string{}
-	if len(ids) == 0 {
-		return nil
+	b.titles, b.etags, b.deliveries = map[string]*catalog.Title{}, map[string]string{}, map[string]map[string]string{}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(lookupsPerBatch)
+	for _, id := range ids {
+		g.Go(func() error {
+			t, etag, deliveries, err := p.titles.GetDelivered(gctx, id)
+			if errors.Is(err, apperr.NotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			b.titles[id], b.etags[id], b.deliveries[id] = t, etag, deliveries
+			return nil
+		})
 	}
-	hashes, deliveries, err := p.titles.Fingerprints(ctx, ids)
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return err
 	}
-	b.deliveries = deliveries
-	var read []string
 	for i, it := range b.items {
 		id := it.Title.ID
-		if b.byManifest[i] {
+		stored := b.titles[id]
+		if b.skip[i] || b.repeat[i] || stored == nil {
 			continue
 		}
-		stored, exists := hashes[id]
-		switch {
-		case b.repeat[i], !exists:
-			// A repeat is read by its writer; a new title needs no read.
-		case deliveries[id][supplier] == b.delivery[i]+":"+stored:
+		if b.deliveries[id][supplier] == b.delivery[i]+":"+stored.ContentHash {
 			b.skip[i] = true
-		default:
-			read = append(read, id)
+			delete(b.titles, id) // not needed: let it go before the write
 		}
 	}
-	if len(read) > 0 {
-		b.titles, b.etags, err = p.titles.GetMany(ctx, read)
-	}
-	return err
+	return nil
 }
 
 // item is one title for a writer: the parsed delivery and the stored
