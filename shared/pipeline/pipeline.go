@@ -163,13 +163,12 @@ type Config struct {
 	InFlightBytes int
 }
 
-// DefaultInFlightBytes holds about 1,600 titles of the usual size (13 KB
-// by SizeBound, some 6 KB of heap): the batch being filled and two more
-// being looked up or written, so a lookup still overlaps the writes, while
-// the parser runs ahead of the writers by about 10 MB of heap at most.
-// Where lookups are slow (the local emulator scans its container per
-// query) more lets them overlap further, at the cost of memory.
-const DefaultInFlightBytes = 20 << 20
+// DefaultInFlightBytes holds about 1,300 titles of the usual size (13 KB
+// by SizeBound, some 6 KB of heap): the batch being filled and one or two
+// more being looked up or written, so the point reads of one batch overlap
+// the writes of another, while the parser runs ahead of the writers by
+// about 8 MB of heap at most.
+const DefaultInFlightBytes = 16 << 20
 
 // Pipeline ingests supplier files. It is safe for concurrent use.
 type Pipeline struct {
