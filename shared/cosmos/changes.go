@@ -59,6 +59,34 @@ func (c *Changes) Put(ctx context.Context, ch catalog.Change) (err error) {
 	return nil
 }
 
+// Create writes c only if no record has its id (Conflict otherwise) and
+// returns the record's ETag. The pipeline's presumed-new path uses it as
+// its guard: a title created by ingestion always has its "<titleId>:1"
+// record.
+func (c *Changes) Create(ctx context.Context, ch catalog.Change) (etag string, err error) {
+	defer apperr.Wrap(&err, "cosmos.Changes.Create(%q)", ch.ID)
+	body, err := json.Marshal(ch)
+	if err != nil {
+		return "", err
+	}
+	res, err := c.container.CreateItem(ctx, azcosmos.NewPartitionKeyString(ch.TitleID), body, &azcosmos.ItemOptions{EnableContentResponseOnWrite: false})
+	if err != nil {
+		return "", translate(err)
+	}
+	return string(res.ETag), nil
+}
+
+// Delete removes the record of c if it still has ETag ifMatch: Conflict
+// when it was replaced since, NotFound when there is none.
+func (c *Changes) Delete(ctx context.Context, ch catalog.Change, ifMatch string) (err error) {
+	defer apperr.Wrap(&err, "cosmos.Changes.Delete(%q)", ch.ID)
+	e := azcore.ETag(ifMatch)
+	if _, err := c.container.DeleteItem(ctx, azcosmos.NewPartitionKeyString(ch.TitleID), ch.ID, &azcosmos.ItemOptions{IfMatchEtag: &e}); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
 // The changes feed
 //
 // Since pages through the change records by windows of the server timestamp

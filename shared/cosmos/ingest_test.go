@@ -66,3 +66,34 @@ func TestIngestionReadsAndWrites(t *testing.T) {
 		t.Errorf("reading the change record by /titleId: %v", err)
 	}
 }
+
+// TestChangeCreateAndDelete: the conditional create and the ETag-guarded
+// delete of a change record, against the local Cosmos.
+func TestChangeCreateAndDelete(t *testing.T) {
+	ctx := t.Context()
+	c := cosmos.NewChanges(stacktest.CosmosContainer(t, cosmos.ChangesContainerProperties("changes")))
+	ch := catalog.Change{ID: "mt_x:1", TitleID: "mt_x", Version: 1, Kind: "created", NewHash: "h1"}
+	etag, err := c.Create(ctx, ch)
+	if err != nil || etag == "" {
+		t.Fatalf("Create = %q, %v", etag, err)
+	}
+	if _, err := c.Create(ctx, ch); !errors.Is(err, apperr.Conflict) {
+		t.Errorf("second Create = %v, want Conflict", err)
+	}
+	if err := c.Put(ctx, ch); err != nil { // replaced since: a new ETag
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, ch, etag); !errors.Is(err, apperr.Conflict) {
+		t.Errorf("Delete with the stale ETag = %v, want Conflict", err)
+	}
+	etag, err = c.Create(ctx, catalog.Change{ID: "mt_y:1", TitleID: "mt_y", Version: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, catalog.Change{ID: "mt_y:1", TitleID: "mt_y"}, etag); err != nil {
+		t.Errorf("Delete with the current ETag = %v", err)
+	}
+	if err := c.Delete(ctx, catalog.Change{ID: "mt_y:1", TitleID: "mt_y"}, etag); !errors.Is(err, apperr.NotFound) {
+		t.Errorf("Delete of a deleted record = %v, want NotFound", err)
+	}
+}

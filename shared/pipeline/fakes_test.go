@@ -114,17 +114,53 @@ func (m *memTitles) len() int {
 type memChanges struct {
 	mu   sync.Mutex
 	byID map[string]catalog.Change
-	puts int
+	// etags: a record's ETag, new at every write.
+	etags map[string]int
+	n     int
+	puts  int
+	// creates and deletes count Create and Delete calls.
+	creates, deletes int
+}
+
+func (c *memChanges) store(ch catalog.Change) string {
+	if c.byID == nil {
+		c.byID, c.etags = map[string]catalog.Change{}, map[string]int{}
+	}
+	c.n++
+	c.byID[ch.ID], c.etags[ch.ID] = ch, c.n
+	return fmt.Sprint(c.n)
 }
 
 func (c *memChanges) Put(_ context.Context, ch catalog.Change) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byID == nil {
-		c.byID = map[string]catalog.Change{}
-	}
-	c.byID[ch.ID] = ch
+	c.store(ch)
 	c.puts++
+	return nil
+}
+
+func (c *memChanges) Create(_ context.Context, ch catalog.Change) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.creates++
+	if _, ok := c.byID[ch.ID]; ok {
+		return "", fmt.Errorf("%w: change %s exists", apperr.Conflict, ch.ID)
+	}
+	return c.store(ch), nil
+}
+
+func (c *memChanges) Delete(_ context.Context, ch catalog.Change, ifMatch string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deletes++
+	switch {
+	case c.byID == nil || c.etags[ch.ID] == 0:
+		return fmt.Errorf("%w: change %s", apperr.NotFound, ch.ID)
+	case fmt.Sprint(c.etags[ch.ID]) != ifMatch:
+		return fmt.Errorf("%w: etag", apperr.Conflict)
+	}
+	delete(c.byID, ch.ID)
+	delete(c.etags, ch.ID)
 	return nil
 }
 

@@ -125,6 +125,9 @@ type manifestRun struct {
 	prev    []manifestEntry // sorted by id; nil when none can be trusted
 	outside map[string]bool // titles written outside ingestion since prev
 
+	// fresh: the supplier had neither a manifest nor a marker.
+	fresh bool
+
 	mu       sync.Mutex
 	entries  []manifestEntry
 	overflow bool
@@ -170,6 +173,9 @@ func (p *Pipeline) beginManifest(ctx context.Context, supplier, file string, pro
 		return m
 	}
 	m.token = token
+	// No manifest and no marker: no file of the supplier ever completed
+	// (or its manifest was deleted), so its titles are presumed new.
+	m.fresh = old == nil
 	if rest, ok := bytes.CutPrefix(old, []byte(markerPrefix)); ok {
 		started, err := time.Parse(time.RFC3339, string(bytes.TrimSpace(rest)))
 		if err != nil || now.Sub(started) < manifestBusyStale {
@@ -227,6 +233,13 @@ func (m *manifestRun) unchanged(id, hash string) bool {
 	i, found := slices.BinarySearchFunc(m.prev, k, func(e manifestEntry, k uint64) int { return cmp.Compare(e.id, k) })
 	return found && m.prev[i].delivery == deliveryKey(hash)
 }
+
+// presumesNew says the file's titles are presumed new: the supplier had no
+// manifest and no marker, as before its first completed file. The writers
+// then create such titles without looking them up first (write.go,
+// writeNew); a title that exists after all costs one conflict more. A
+// crashed file leaves a marker, so its retry never presumes.
+func (m *manifestRun) presumesNew() bool { return m != nil && m.fresh }
 
 // record notes a title accepted from this file.
 func (m *manifestRun) record(id, hash string) {

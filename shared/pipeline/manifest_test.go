@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
 	"github.com/mediaspecs/catalogue/shared/ingest/gen"
 	"github.com/mediaspecs/catalogue/shared/pipeline"
@@ -306,5 +307,99 @@ func TestManifestSharedByFolderCase(t *testing.T) {
 	// are (dated measurements accumulate): none may be skipped unread.
 	if w, _ := r.run(t, "a.csv", first); w.Updated == 0 || w.UnchangedByManifest != 0 {
 		t.Errorf("first content again through acme/: %+v, want titles restored and none skipped by manifest", w)
+	}
+}
+
+// TestPresumedNewFirstFile: a supplier's first file (no manifest, no
+// marker) creates its titles without looking them up: a conditional create
+// of each change record, then of the title.
+func TestPresumedNewFirstFile(t *testing.T) {
+	r := newManifestRig(t, 0)
+	changes := &memChanges{}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
+		Manifests: r.manifests}, r.titles, changes, r.files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: r.files.put(drop, "acme/a.csv", csvFile(t, 40, 0))}, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := res.Report.Writes; w.Created != 40 || r.titles.read.Load() != 0 || changes.creates != 40 || changes.puts != 0 || len(changes.byID) != 40 {
+		t.Errorf("first file: writes %+v, %d lookups, %d change creates, %d upserts, %d records; want 40 created, no lookup, 40 creates, no upsert, 40 records",
+			w, r.titles.read.Load(), changes.creates, changes.puts, len(changes.byID))
+	}
+	for id := range changes.byID {
+		if !strings.HasSuffix(id, ":1") || changes.byID[id].Kind != "created" {
+			t.Errorf("change record %s: %+v, want a creation at version 1", id, changes.byID[id])
+		}
+	}
+}
+
+// TestPresumedNewTitleExists: a title of a first file that exists already
+// without its creation record (written outside ingestion) is found by the
+// title's conditional create; the record just made is taken back and the
+// delivery merged onto the stored title, which keeps one true record.
+func TestPresumedNewTitleExists(t *testing.T) {
+	r := newManifestRig(t, 0)
+	changes := &memChanges{}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
+		Manifests: r.manifests}, r.titles, changes, r.files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gen.Generate(gen.Options{Seed: 7, Titles: 20})[5]
+	id := catalog.StableID("acme", g.Key)
+	if _, err := r.titles.memTitles.CreateDelivered(t.Context(), &catalog.Title{ID: id, Name: "Made by hand", Version: 1, ContentHash: "h"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: r.files.put(drop, "acme/a.csv", csvFile(t, 20, 0))}, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := res.Report.Writes; w.Created != 19 || w.Updated != 1 {
+		t.Errorf("writes %+v, want 19 created and the existing title updated", w)
+	}
+	if _, ok := changes.byID[id+":1"]; ok || changes.deletes != 1 {
+		t.Errorf("the presumed creation record of %s was kept (%d deletes)", id, changes.deletes)
+	}
+	if ch, ok := changes.byID[id+":2"]; !ok || ch.Kind != "updated" {
+		t.Errorf("no update record for %s: %+v", id, changes.byID)
+	}
+	if got, _, _ := r.titles.memTitles.Get(t.Context(), id); got.Name != g.Name || got.Version != 2 {
+		t.Errorf("stored title: %q version %d, want %q version 2", got.Name, got.Version, g.Name)
+	}
+}
+
+// TestPresumedNewRetryAfterFailure: a first file that fails half-way (its
+// change records made, some titles not) is retried; the retry finds every
+// record or title that exists and completes the rest: every title once,
+// one creation record each.
+func TestPresumedNewRetryAfterFailure(t *testing.T) {
+	r := newManifestRig(t, 0)
+	changes := &memChanges{}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
+		Manifests: r.manifests}, r.titles, changes, r.files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	etag := r.files.put(drop, "acme/a.csv", csvFile(t, 60, 0))
+	r.titles.memTitles.failAfter = 25
+	if _, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: etag}, false, nil); !errors.Is(err, apperr.Unavailable) {
+		t.Fatalf("first try: %v, want Unavailable", err)
+	}
+	r.titles.memTitles.failAfter = 0
+	res, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: etag}, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.Report.Writes
+	if w.Created+w.Unchanged != 60 || w.Created < 35 || r.titles.memTitles.len() != 60 || len(changes.byID) != 60 {
+		t.Errorf("retry: writes %+v, %d titles, %d change records; want all 60 titles, each with one record", w, r.titles.memTitles.len(), len(changes.byID))
+	}
+	for id, ch := range changes.byID {
+		if !strings.HasSuffix(id, ":1") || ch.Kind != "created" {
+			t.Errorf("change record %s: %+v, want only creations", id, ch)
+		}
 	}
 }

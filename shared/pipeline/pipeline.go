@@ -96,6 +96,11 @@ type Titles interface {
 // change id.
 type Changes interface {
 	Put(ctx context.Context, c catalog.Change) error
+	// Create writes c only if no record has its id (Conflict otherwise)
+	// and returns its ETag; Delete removes it if its ETag is still ifMatch
+	// (Conflict when it was replaced since).
+	Create(ctx context.Context, c catalog.Change) (string, error)
+	Delete(ctx context.Context, c catalog.Change, ifMatch string) error
 }
 
 // ReindexQueue sends one message (a JSON object) to the reindex queue

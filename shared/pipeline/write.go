@@ -289,8 +289,8 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 					break
 				}
 				id := parsed.Title.ID
-				it := item{parsed: parsed, weight: b.weights[i], stored: b.titles[id], etag: b.etags[id], prefetched: !b.repeat[i],
-					delivery: b.delivery[i], deliveries: b.deliveries[id], skip: b.skip[i], byManifest: b.byManifest[i]}
+				it := item{parsed: parsed, weight: b.weights[i], stored: b.titles[id], etag: b.etags[id], prefetched: !b.repeat[i] && !b.presumedNew[i],
+					delivery: b.delivery[i], deliveries: b.deliveries[id], skip: b.skip[i], byManifest: b.byManifest[i], presumedNew: b.presumedNew[i]}
 				// The item is its writer's now: the batch must not keep the
 				// title alive after it is written (the budget counts it once).
 				b.items[i] = nil
@@ -463,6 +463,16 @@ func (p *Pipeline) write(ctx context.Context, it item, received, now time.Time) 
 	if it.skip {
 		return unchanged, false, nil
 	}
+	if it.presumedNew {
+		done, err := p.writeNew(ctx, it, prov, now)
+		if err != nil {
+			return 0, false, err
+		}
+		if done {
+			return created, false, nil
+		}
+		// It exists after all: the usual path, from a fresh read.
+	}
 	old, etag := it.stored, it.etag
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 || !it.prefetched {
@@ -513,6 +523,40 @@ func (p *Pipeline) write(ctx context.Context, it item, received, now time.Time) 
 	}
 }
 
+// writeNew creates a title presumed new with two writes and no read: its
+// change record "<id>:1" by a conditional create, then the title by a
+// conditional create. Every title ingestion created has its "<id>:1"
+// record (written first, never pruned), so the first create's Conflict
+// says the title exists — or a crashed try left the record, which the usual
+// path then overwrites — and nothing was written. A title created outside
+// ingestion has no such record: the second create's Conflict then says the
+// record just made is wrong, and it is deleted before the usual path writes
+// the right one. done is false when the caller must take the usual path.
+func (p *Pipeline) writeNew(ctx context.Context, it item, prov catalog.Provenance, now time.Time) (done bool, err error) {
+	res := catalog.Merge(nil, it.parsed.Title, prov, now)
+	if _, err := catalog.CheckSize(&res.Title); err != nil {
+		return false, err
+	}
+	ch := catalog.NewChange(nil, res, prov, now)
+	etag, err := p.changes.Create(ctx, ch)
+	switch {
+	case errors.Is(err, apperr.Conflict):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	_, err = p.titles.CreateDelivered(ctx, &res.Title, map[string]string{prov.Supplier: it.delivery + ":" + res.Title.ContentHash})
+	if !errors.Is(err, apperr.Conflict) {
+		return err == nil, err
+	}
+	// If-Match: a concurrent file of the supplier that has since written
+	// the title's true "<id>:1" record keeps it (Conflict here).
+	if err := p.changes.Delete(ctx, ch, etag); err != nil && !errors.Is(err, apperr.NotFound) && !errors.Is(err, apperr.Conflict) {
+		return false, err
+	}
+	return false, nil
+}
+
 // Prefetch sizing: titles are looked up prefetchBatch at a time, with up to
 // prefetchers batches in flight and lookupsPerBatch point reads at once in
 // each: enough to keep the writers fed, few enough to leave the container's
@@ -523,7 +567,7 @@ func (p *Pipeline) write(ctx context.Context, it item, received, now time.Time) 
 // dispatched and the writers' queues; whatever the file size, and whatever
 // the titles' size.
 const (
-	prefetchBatch = 500
+	prefetchBatch   = 500
 	prefetchers     = 4
 	lookupsPerBatch = 16
 )
@@ -543,10 +587,12 @@ type batch struct {
 	delivery   []string
 	skip       []bool
 	byManifest []bool
-	deliveries map[string]map[string]string
-	titles     map[string]*catalog.Title
-	etags      map[string]string
-	err        error
+	// presumedNew[i]: items[i] is created without a lookup (writeNew).
+	presumedNew []bool
+	deliveries  map[string]map[string]string
+	titles      map[string]*catalog.Title
+	etags       map[string]string
+	err         error
 }
 
 // prefetch fills b: titles the supplier's manifest vouches for are skipped
@@ -562,6 +608,7 @@ func (p *Pipeline) prefetch(ctx context.Context, supplier string, man *manifestR
 	b.delivery = make([]string, len(b.items))
 	b.skip = make([]bool, len(b.items))
 	b.byManifest = make([]bool, len(b.items))
+	b.presumedNew = make([]bool, len(b.items))
 	for i, it := range b.items {
 		t := it.Title
 		t.Measurements = slices.Clone(t.Measurements) // Hash must not see Merge's edits
@@ -569,6 +616,8 @@ func (p *Pipeline) prefetch(ctx context.Context, supplier string, man *manifestR
 		switch {
 		case b.repeat[i]:
 			// Read by its writer, after the earlier occurrence is written.
+		case man.presumesNew():
+			b.presumedNew[i] = true
 		case man.unchanged(it.Title.ID, b.delivery[i]):
 			b.skip[i], b.byManifest[i] = true, true
 		default:
@@ -627,4 +676,6 @@ type item struct {
 	byManifest bool
 	delivery   string
 	deliveries map[string]string
+	// presumedNew: not looked up; writeNew creates it (or finds it exists).
+	presumedNew bool
 }
