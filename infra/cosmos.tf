@@ -86,6 +86,8 @@ resource "azurerm_cosmosdb_sql_container" "media" {
 # titles at once, which a per-title key spreads over all partitions (a
 # time-based key would make one hot partition); a title's history is a
 # single-partition query.
+# No TTL, ever: a title's "<id>:1" record is what tells ingestion, without a
+# read, that the title exists (shared/pipeline/write.go, writeNew).
 resource "azurerm_cosmosdb_sql_container" "changes" {
   name                  = "changes" # CHANGES_CONTAINER
   resource_group_name   = azurerm_resource_group.main.name

@@ -20,7 +20,10 @@
 //     of 500 (point reads, a few batches in flight, bounded by the bytes
 //     the parsed titles hold): a stored title whose delivery fingerprint
 //     for this supplier shows this delivery written onto its current
-//     content is skipped without a merge. Titles then go, in file order, to a small worker
+//     content is skipped without a merge. A supplier's first file (no
+//     manifest, no marker) looks nothing up: its titles are presumed new
+//     and created with two conditional creates (write.go, writeNew).
+//     Titles then go, in file order, to a small worker
 //     pool keyed by title id, so one id is never written concurrently:
 //     stored document → catalog.Merge → skip when the content hash is unchanged →
 //     catalog.CheckSize → change record (upsert, id <title>:<version>) →
