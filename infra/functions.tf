@@ -28,7 +28,7 @@ locals {
     CHANGES_CONTAINER    = azurerm_cosmosdb_sql_container.changes.name
     COSMOS_MAX_RETRIES   = "9"
     INGEST_WRITERS       = "16"
-    INGEST_IN_FLIGHT_MIB = "16"
+    INGEST_IN_FLIGHT_MIB = "8"
 
     # GetMedia: decoded titles cached per instance, revalidated by ETag; a
     # title confirmed less than 5 s ago is served without a round trip.

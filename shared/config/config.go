@@ -71,7 +71,7 @@ type Cosmos struct {
 	// IngestInFlightMiB bounds the parsed titles one ingestion holds
 	// between parsing and writing (pipeline.Config.InFlightBytes), so an
 	// instance's memory does not follow the file size.
-	IngestInFlightMiB int `env:"INGEST_IN_FLIGHT_MIB" default:"16"`
+	IngestInFlightMiB int `env:"INGEST_IN_FLIGHT_MIB" default:"8"`
 }
 
 // Maintenance configures the NightlyMaintenance job. Retention days match the

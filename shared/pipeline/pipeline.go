@@ -17,7 +17,7 @@
 //     written since by anything but ingestion (the outside writes log, one
 //     point read per file), are skipped with no lookup at all (the fast
 //     re-delivery path). The other valid titles are read by id, in batches
-//     of 500 (point reads, a few batches in flight, bounded by the bytes
+//     of 100 (point reads, a few batches in flight, bounded by the bytes
 //     the parsed titles hold): a stored title whose delivery fingerprint
 //     for this supplier shows this delivery written onto its current
 //     content is skipped without a merge. A supplier's first file (no
@@ -171,12 +171,11 @@ type Config struct {
 	InFlightBytes int
 }
 
-// DefaultInFlightBytes holds about 1,300 titles of the usual size (13 KB
-// by SizeBound, some 6 KB of heap): the batch being filled and one or two
-// more being looked up or written, so the point reads of one batch overlap
-// the writes of another, while the parser runs ahead of the writers by
-// about 8 MB of heap at most.
-const DefaultInFlightBytes = 16 << 20
+// DefaultInFlightBytes holds about 650 titles of the usual size (13 KB by
+// SizeBound, some 6 KB of heap): six prefetch batches, so the point reads
+// of some overlap the writes of others, while the parser runs ahead of the
+// writers by about 4 MB of heap at most.
+const DefaultInFlightBytes = 8 << 20
 
 // Pipeline ingests supplier files. It is safe for concurrent use.
 type Pipeline struct {

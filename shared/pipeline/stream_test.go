@@ -178,12 +178,12 @@ func TestRepeatedKeyInFlightIsNotShortcut(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("key;name;media_type;subtype\n")
 	b.WriteString("k-1;First Name;print;daily\n")
-	for i := range 1200 {
+	for i := range 250 {
 		fmt.Fprintf(&b, "f-%d;Filler %d;print;daily\n", i, i)
 	}
 	b.WriteString("k-1;Second Name;print;daily\n")
-	// Batches of 500: the second k-1 comes in the third, with f-1199.
-	titles := &gatedTitles{memTitles: newMemTitles(), id: catalog.StableID("acme", "k-1"), after: catalog.StableID("acme", "f-1199"),
+	// Batches of 100: the second k-1 comes in the third, with f-249.
+	titles := &gatedTitles{memTitles: newMemTitles(), id: catalog.StableID("acme", "k-1"), after: catalog.StableID("acme", "f-249"),
 		release: make(chan struct{})}
 	files := newMemFiles()
 	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{}}, titles, &memChanges{}, files, nil)

@@ -336,8 +336,8 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 		// give some back; were cur and this title more than the whole
 		// budget, nothing they give back could make room. So cur goes out
 		// first, a batch short of prefetchBatch, which only titles
-		// averaging over InFlightBytes/prefetchBatch (42 KB by default by
-		// titleWeight, three times the usual) can cause.
+		// averaging over InFlightBytes/prefetchBatch (84 KB by default by
+		// titleWeight, six times the usual) can cause.
 		if curBytes+w > p.cfg.InFlightBytes {
 			if err := flush(); err != nil {
 				return err
@@ -560,14 +560,16 @@ func (p *Pipeline) writeNew(ctx context.Context, it item, prov catalog.Provenanc
 // Prefetch sizing: titles are looked up prefetchBatch at a time, with up to
 // prefetchers batches in flight and lookupsPerBatch point reads at once in
 // each: enough to keep the writers fed, few enough to leave the container's
-// throughput to the writes.
+// throughput to the writes. Batches are small because lookups are point
+// reads (a batch costs no query): small batches overlap finely within a
+// small byte budget.
 //
 // Config.InFlightBytes bounds, by titleWeight, every parsed title not yet
 // written: the batch being filled, the batches being prefetched or
 // dispatched and the writers' queues; whatever the file size, and whatever
 // the titles' size.
 const (
-	prefetchBatch   = 500
+	prefetchBatch   = 100
 	prefetchers     = 4
 	lookupsPerBatch = 16
 )
