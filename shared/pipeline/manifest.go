@@ -29,11 +29,11 @@ import (
 // (normalised by the profile), plus the profile's hash, the manifest code
 // version, "since" — when that file began, less a clock-skew margin — and
 // the epoch of the outside writes log (cosmos.OutsideWrites). On the next
-// file of the supplier a title is known unchanged — no fingerprint, no read,
+// file of the supplier a title is known unchanged — no lookup, no merge,
 // no write — when its delivered hash equals the manifest's and the outside
 // writes log does not list it since "since": one point read per file
 // (Titles.WrittenOutside), made while the file is parsed. Every other title
-// takes the fingerprint/read/merge path as before.
+// takes the lookup/merge path.
 //
 // Why each case stays correct:
 //   - Only the supplier's own ingestion writes its titles through the
@@ -69,8 +69,9 @@ import (
 //     one manifest are dropped.
 //
 // Memory: the previous manifest is held as 16 bytes per title and the new
-// one grows to the same size; files over ManifestMaxTitles titles keep no
-// manifest (their titles take the fingerprint path), so memory stays bounded.
+// one grows to the same size; files over ManifestMaxTitles titles keep an
+// empty manifest (their titles take the lookup path), so memory stays
+// bounded.
 
 // Manifests stores one manifest per supplier (blob.Manifests): Begin
 // returns the stored body (nil if none) and replaces it by marker; Commit
@@ -266,7 +267,15 @@ func (m *manifestRun) commit(ctx context.Context, log *slog.Logger) {
 	}
 	<-m.ready // the log has been read (or the read was cancelled with the file)
 	var body []byte
-	if m.token != "" && !m.overflow && m.header.OutsideEpoch != "" {
+	switch {
+	case m.token == "":
+		// Another file of the supplier ran meanwhile: Commit deletes.
+	case m.overflow || m.header.OutsideEpoch == "":
+		// Nothing to vouch for (too many titles, a failed file, no log):
+		// an empty manifest still says a file of the supplier ran, so the
+		// next one does not presume its titles new.
+		body = encodeManifest(m.header, nil)
+	default:
 		body = encodeManifest(m.header, m.entries)
 	}
 	ok, err := m.store.Commit(ctx, m.supplier, m.token, body)

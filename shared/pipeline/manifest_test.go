@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -69,9 +70,26 @@ func (r *manifestRig) stored(supplier string) []byte {
 	return r.manifests.bodies[supplier]
 }
 
+// vouched is the number of titles manifest m vouches for (0 for none).
+func vouched(t *testing.T, m []byte) int {
+	t.Helper()
+	if m == nil {
+		return 0
+	}
+	rest, ok := bytes.CutPrefix(m, []byte("MSM1\n"))
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	var h struct {
+		Titles int `json:"titles"`
+	}
+	if !ok || json.Unmarshal(line, &h) != nil {
+		t.Fatalf("not a manifest: %.80q", m)
+	}
+	return h.Titles
+}
+
 // TestManifestSkipsUnchangedRedelivery: after a first ingest, the same
 // content — even under another file name — is recognised from the manifest
-// alone: no fingerprint query, no read, no write.
+// alone: no lookup, no write.
 func TestManifestSkipsUnchangedRedelivery(t *testing.T) {
 	r := newManifestRig(t, 0)
 	body := csvFile(t, 40, 0)
@@ -131,8 +149,8 @@ func TestManifestAfterCrashMidFile(t *testing.T) {
 		t.Fatal("the failing file did not fail")
 	}
 	r.titles.failAfter = 0
-	if m := r.stored("acme"); m != nil {
-		t.Errorf("after the failed file the manifest is %.40q, want none", m)
+	if m := r.stored("acme"); vouched(t, m) != 0 {
+		t.Errorf("after the failed file the manifest is %.80q, want one that vouches for nothing", m)
 	}
 	w, _ := r.run(t, "a.csv", original)
 	if w.UnchangedByManifest != 0 {
@@ -239,13 +257,13 @@ func TestManifestInvalidatedByProfileOrCode(t *testing.T) {
 }
 
 // TestManifestBoundedAndRejectedRows: a file over ManifestMaxTitles keeps
-// no manifest; rows rejected last time are not vouched for.
+// an empty manifest; rows rejected last time are not vouched for.
 func TestManifestBoundedAndRejectedRows(t *testing.T) {
 	r := newManifestRig(t, 10)
 	body := csvFile(t, 30, 0)
 	r.run(t, "a.csv", body)
-	if m := r.stored("acme"); m != nil {
-		t.Errorf("a 30-title file with a 10-title bound stored a manifest: %.40q", m)
+	if m := r.stored("acme"); m == nil || vouched(t, m) != 0 {
+		t.Errorf("a 30-title file with a 10-title bound stored %.80q, want an empty manifest", m)
 	}
 
 	r = newManifestRig(t, 0)
@@ -261,8 +279,8 @@ func TestManifestBoundedAndRejectedRows(t *testing.T) {
 }
 
 // TestManifestWithoutOutsideLog: when the outside writes log cannot be read,
-// nothing is vouched for and no manifest is stored; once it can, the next
-// file builds one again.
+// nothing is vouched for and the manifest stored vouches for nothing; once
+// it can, the next file builds one again.
 func TestManifestWithoutOutsideLog(t *testing.T) {
 	r := newManifestRig(t, 0)
 	body := csvFile(t, 20, 0)
@@ -273,8 +291,8 @@ func TestManifestWithoutOutsideLog(t *testing.T) {
 	if w, lookups := r.run(t, "a.csv", body); w.UnchangedByManifest != 0 || w.Unchanged != 20 || lookups == 0 {
 		t.Errorf("log unreadable: %+v, %d lookups; want 20 unchanged through the full path", w, lookups)
 	}
-	if m := r.stored("acme"); m != nil {
-		t.Errorf("a manifest was stored without the log's epoch: %.80q", m)
+	if m := r.stored("acme"); vouched(t, m) != 0 {
+		t.Errorf("a manifest without the log's epoch vouches for titles: %.80q", m)
 	}
 	r.titles.memTitles.mu.Lock()
 	r.titles.memTitles.outsideErr = nil
@@ -401,5 +419,27 @@ func TestPresumedNewRetryAfterFailure(t *testing.T) {
 		if !strings.HasSuffix(id, ":1") || ch.Kind != "created" {
 			t.Errorf("change record %s: %+v, want only creations", id, ch)
 		}
+	}
+}
+
+// TestNotPresumedNewAfterAFile: once a file of the supplier ran, even one
+// that leaves nothing to vouch for (over the title bound), the next file
+// looks its titles up instead of presuming them new.
+func TestNotPresumedNewAfterAFile(t *testing.T) {
+	r := newManifestRig(t, 10)
+	changes := &memChanges{}
+	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
+		Manifests: r.manifests, ManifestMaxTitles: 10}, r.titles, changes, r.files, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := csvFile(t, 30, 0)
+	for range 2 {
+		if _, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: r.files.put(drop, "acme/a.csv", body)}, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if changes.creates != 30 || r.titles.read.Load() != 30 {
+		t.Errorf("%d change creates, %d lookups; want 30 creates (first file only) and 30 lookups (second file only)", changes.creates, r.titles.read.Load())
 	}
 }

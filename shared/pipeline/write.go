@@ -274,8 +274,8 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 			}
 		})
 	}
-	// Prefetch: titles are read in batches (one query per batch, up to
-	// prefetchers at once) and dispatched to the writers in file order.
+	// Prefetch: titles are read in batches (point reads, up to prefetchers
+	// batches at once) and dispatched to the writers in file order.
 	batches := make(chan *batch, prefetchers)
 	var dispatcher sync.WaitGroup
 	dispatcher.Go(func() {
@@ -585,7 +585,7 @@ type batch struct {
 	// reads the document afresh, after the earlier write.
 	repeat []bool
 	// delivery[i] is the hash of items[i] as delivered; skip[i] says it is
-	// known unchanged from the fingerprints alone.
+	// known unchanged from the manifest or the stored delivery fingerprint.
 	delivery   []string
 	skip       []bool
 	byManifest []bool
