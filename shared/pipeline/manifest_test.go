@@ -35,6 +35,7 @@ func (c *lookupCounter) Get(ctx context.Context, id string) (*catalog.Title, str
 
 type manifestRig struct {
 	titles    *lookupCounter
+	changes   *memChanges
 	manifests *memManifests
 	files     *memFiles
 	p         *pipeline.Pipeline
@@ -42,9 +43,9 @@ type manifestRig struct {
 
 func newManifestRig(t *testing.T, maxTitles int) *manifestRig {
 	t.Helper()
-	r := &manifestRig{titles: &lookupCounter{memTitles: newMemTitles()}, manifests: newMemManifests(), files: newMemFiles()}
+	r := &manifestRig{titles: &lookupCounter{memTitles: newMemTitles()}, changes: &memChanges{}, manifests: newMemManifests(), files: newMemFiles()}
 	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
-		Manifests: r.manifests, ManifestMaxTitles: maxTitles}, r.titles, &memChanges{}, r.files, nil)
+		Manifests: r.manifests, ManifestMaxTitles: maxTitles}, r.titles, r.changes, r.files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,12 +334,7 @@ func TestManifestSharedByFolderCase(t *testing.T) {
 // of each change record, then of the title.
 func TestPresumedNewFirstFile(t *testing.T) {
 	r := newManifestRig(t, 0)
-	changes := &memChanges{}
-	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
-		Manifests: r.manifests}, r.titles, changes, r.files, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	changes, p := r.changes, r.p
 	res, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: r.files.put(drop, "acme/a.csv", csvFile(t, 40, 0))}, false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -360,12 +356,7 @@ func TestPresumedNewFirstFile(t *testing.T) {
 // delivery merged onto the stored title, which keeps one true record.
 func TestPresumedNewTitleExists(t *testing.T) {
 	r := newManifestRig(t, 0)
-	changes := &memChanges{}
-	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
-		Manifests: r.manifests}, r.titles, changes, r.files, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	changes, p := r.changes, r.p
 	g := gen.Generate(gen.Options{Seed: 7, Titles: 20})[5]
 	id := catalog.StableID("acme", g.Key)
 	if _, err := r.titles.memTitles.CreateDelivered(t.Context(), &catalog.Title{ID: id, Name: "Made by hand", Version: 1, ContentHash: "h"}, nil); err != nil {
@@ -395,12 +386,7 @@ func TestPresumedNewTitleExists(t *testing.T) {
 // one creation record each.
 func TestPresumedNewRetryAfterFailure(t *testing.T) {
 	r := newManifestRig(t, 0)
-	changes := &memChanges{}
-	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
-		Manifests: r.manifests}, r.titles, changes, r.files, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	changes, p := r.changes, r.p
 	etag := r.files.put(drop, "acme/a.csv", csvFile(t, 60, 0))
 	r.titles.memTitles.failAfter = 25
 	if _, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: etag}, false, nil); !errors.Is(err, apperr.Unavailable) {
@@ -427,12 +413,7 @@ func TestPresumedNewRetryAfterFailure(t *testing.T) {
 // looks its titles up instead of presuming them new.
 func TestNotPresumedNewAfterAFile(t *testing.T) {
 	r := newManifestRig(t, 10)
-	changes := &memChanges{}
-	p, err := pipeline.New(pipeline.Config{DropContainer: drop, ReportsContainer: reports, Writers: 4, Reindex: &memQueue{},
-		Manifests: r.manifests, ManifestMaxTitles: 10}, r.titles, changes, r.files, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	changes, p := r.changes, r.p
 	body := csvFile(t, 30, 0)
 	for range 2 {
 		if _, err := p.Run(t.Context(), pipeline.File{Name: "acme/a.csv", ETag: r.files.put(drop, "acme/a.csv", body)}, false, nil); err != nil {
