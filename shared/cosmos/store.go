@@ -38,16 +38,8 @@ func NewStore(container *azcosmos.ContainerClient, outside *OutsideWrites) *Stor
 
 // Get is a point read by id (the partition key is /id): 1 RU per KB, never a query.
 func (s *Store) Get(ctx context.Context, id string) (_ *catalog.Title, etag string, err error) {
-	defer apperr.Wrap(&err, "cosmos.Get(%q)", id)
-	res, err := s.container.ReadItem(ctx, azcosmos.NewPartitionKeyString(id), id, nil)
-	if err != nil {
-		return nil, "", translate(err)
-	}
-	var t catalog.Title
-	if err := json.Unmarshal(res.Value, &t); err != nil {
-		return nil, "", fmt.Errorf("decoding title: %w", err)
-	}
-	return &t, string(res.ETag), nil
+	t, etag, _, err := s.GetDelivered(ctx, id)
+	return t, etag, err
 }
 
 // getIfNoneMatch is a conditional point read: it asks Cosmos to answer

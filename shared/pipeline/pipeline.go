@@ -167,7 +167,7 @@ type Config struct {
 	ManifestMaxTitles int
 	// InFlightBytes bounds, by catalog.Title.SizeBound, the parsed titles
 	// held between the parser and the writers (default DefaultInFlightBytes;
-	// write.go, titleBudget).
+	// write.go, the in-flight budget).
 	InFlightBytes int
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/mediaspecs/catalogue/shared/apperr"
 	"github.com/mediaspecs/catalogue/shared/catalog"
@@ -109,7 +110,7 @@ func idCost(id string) int { return len(id) + 8 }
 // and its writer reads the document afresh, after the earlier write (same
 // writer, file order). An id whose earlier occurrences are all written is
 // prefetched after those writes, so it needs nothing. Only titles in flight
-// are held (see titleBudget), whatever the file size.
+// are held (see the in-flight budget), whatever the file size.
 type inFlight struct {
 	mu sync.Mutex
 	n  map[string]int
@@ -134,57 +135,16 @@ func (f *inFlight) leave(id string) {
 	}
 }
 
-// titleBudget bounds the bytes of parsed titles held between the parser and
-// the writers: a title is weighed (titleWeight) when the parser hands it
-// over, before it joins a prefetch batch, and its weight is given back once
-// it is written or dropped. Counting titles would not do: while the writers
-// are held up (a slow prefetch, a GC cycle on a busy machine) the parser
-// runs ahead and fills every batch and queue, and the heap the garbage
-// collector paces against (twice the live heap) grows with how far it ran
-// ahead, so the peak of a long file was set by its worst moment. Bytes also
-// bound a file of very large titles, which a count of items cannot.
-//
-// One goroutine (the parser's callback) acquires; any goroutine releases.
-type titleBudget struct {
-	mu    sync.Mutex
-	free  int
-	freed chan struct{} // one pending wake-up for the acquirer, set by release
-}
-
-func newTitleBudget(bytes int) *titleBudget {
-	return &titleBudget{free: bytes, freed: make(chan struct{}, 1)}
-}
-
-// acquire takes n bytes, waiting until they are free or ctx ends. n must not
-// exceed the budget's total, nor, with what the acquirer itself holds, be
-// more than can ever be freed: see the parse callback in ingest.
-func (b *titleBudget) acquire(ctx context.Context, n int) error {
-	for {
-		b.mu.Lock()
-		if n <= b.free {
-			b.free -= n
-			b.mu.Unlock()
-			return nil
-		}
-		b.mu.Unlock()
-		select {
-		case <-b.freed:
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		}
-	}
-}
-
-// release gives n bytes back and wakes the acquirer.
-func (b *titleBudget) release(n int) {
-	b.mu.Lock()
-	b.free += n
-	b.mu.Unlock()
-	select {
-	case b.freed <- struct{}{}:
-	default:
-	}
-}
+// The in-flight budget (a weighted semaphore of Config.InFlightBytes)
+// bounds the bytes of parsed titles held between the parser and the
+// writers: a title is weighed (titleWeight) when the parser hands it over,
+// before it joins a prefetch batch, and its weight is given back once it is
+// written or dropped. Counting titles would not do: while the writers are
+// held up (a slow lookup, a GC cycle on a busy machine) the parser runs
+// ahead and fills every batch and queue, and the heap the garbage collector
+// paces against (twice the live heap) grows with how far it ran ahead, so
+// the peak of a long file was set by its worst moment. Bytes also bound a
+// file of very large titles, which a count of items cannot.
 
 // titleWeight is what a parsed title counts against the budget: the upper
 // bound of its JSON size, computed without allocating. Measured on the
@@ -227,7 +187,7 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 		rejected []rejection
 		workers  sync.WaitGroup
 		flying   = &inFlight{n: map[string]int{}}
-		budget   = newTitleBudget(p.cfg.InFlightBytes)
+		budget   = semaphore.NewWeighted(int64(p.cfg.InFlightBytes))
 	)
 	// Writers: one queue each, chosen by title id, so one id is written by
 	// one goroutine in file order.
@@ -238,12 +198,12 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 			for it := range queues[i] {
 				if ctx.Err() != nil {
 					flying.leave(it.parsed.Title.ID)
-					budget.release(it.weight)
+					budget.Release(int64(it.weight))
 					continue // drain after a failure
 				}
 				out, refused, err := p.write(ctx, it, received, now)
 				flying.leave(it.parsed.Title.ID)
-				budget.release(it.weight)
+				budget.Release(int64(it.weight))
 				if err == nil {
 					err = reindex.add(ctx, it.parsed.Title.ID, out != unchanged)
 				}
@@ -343,8 +303,8 @@ func (p *Pipeline) ingest(ctx context.Context, f File, r io.Reader, size int64, 
 				return err
 			}
 		}
-		if err := budget.acquire(ctx, w); err != nil {
-			return err
+		if err := budget.Acquire(ctx, int64(w)); err != nil {
+			return context.Cause(ctx)
 		}
 		if cur == nil {
 			cur, curWeights = make([]*ingest.Parsed, 0, prefetchBatch), make([]int, 0, prefetchBatch)
@@ -578,7 +538,7 @@ const (
 type batch struct {
 	// items are the parsed titles, each let go (nil) once dispatched.
 	items []*ingest.Parsed
-	// weights[i] is what items[i] holds of the titleBudget.
+	// weights[i] is what items[i] holds of the in-flight budget.
 	weights []int
 	ready   chan struct{}
 	// repeat[i] says items[i]'s id came earlier in the file: its writer
@@ -666,8 +626,8 @@ func (p *Pipeline) prefetch(ctx context.Context, supplier string, man *manifestR
 // document as prefetched (nil when none).
 type item struct {
 	parsed *ingest.Parsed
-	// weight is what the item holds of the titleBudget, given back once it
-	// is written or dropped.
+	// weight is what the item holds of the in-flight budget, given back
+	// once it is written or dropped.
 	weight     int
 	stored     *catalog.Title
 	etag       string
